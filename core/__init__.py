@@ -1,0 +1,1 @@
+"""TTTVT töölaud domain: models, services, rules, statistics, command line. Never imports streamlit."""
