@@ -1,0 +1,1 @@
+"""Streamlit glue shared by the pages: guard, navigation, language, formatting, widgets."""
