@@ -1,1 +1,4 @@
-"""TTTVT töölaud domain: models, services, rules, statistics, command line. Never imports streamlit."""
+"""TTTVT töölaud domain: models, services, rules, statistics, command line.
+
+Never imports streamlit.
+"""

@@ -10,6 +10,7 @@ import argparse
 import getpass
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from core import backup, db
@@ -25,7 +26,7 @@ from core.settings import ensure_reference_data
 LANG = "en"
 
 
-def _progress_printer() -> object:
+def _progress_printer() -> Callable[[float, str], None]:
     last = {"percent": -1}
 
     def show(fraction: float, message: str) -> None:
@@ -76,7 +77,7 @@ def cmd_seed_demo(args: argparse.Namespace) -> int:
             clear_domain_data(session)
         report = seed_demo(
             session, seed=args.seed, sessions=args.sessions, progress=_progress_printer()
-        )  # type: ignore[arg-type]
+        )
     elapsed = time.perf_counter() - started
     for name, count in sorted(report.counts.items()):
         print(f"{name:>16}: {count:>9,}")

@@ -18,7 +18,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import delete, insert
-from sqlmodel import Session, SQLModel, select
+from sqlmodel import Session, SQLModel, col, select
 
 from core import audit
 from core.config import DEMO_PASSWORD
@@ -298,15 +298,15 @@ DOMAIN_TABLES: list[type[SQLModel]] = [
 
 def has_domain_data(session: Session) -> bool:
     return any(
-        session.execute(select(model.id).limit(1)).first() is not None  # type: ignore[attr-defined]
+        session.execute(select(model.id).limit(1)).first() is not None
         for model in (Provider, Case, Partner, Material)
     )
 
 
 def clear_domain_data(session: Session) -> None:
     for model in DOMAIN_TABLES:
-        session.execute(delete(model))  # type: ignore[arg-type]
-    session.execute(delete(User).where(User.is_demo.is_(True)))  # type: ignore[attr-defined]
+        session.execute(delete(model))
+    session.execute(delete(User).where(col(User.is_demo).is_(True)))
 
 
 def seed_demo(
@@ -344,7 +344,7 @@ def seed_demo(
     progress(0.08, "cases")
     caps = [
         (row.valid_from, row.amount_cents)
-        for row in session.execute(select(ClientCap).order_by(ClientCap.valid_from)).scalars()
+        for row in session.execute(select(ClientCap).order_by(col(ClientCap.valid_from))).scalars()
     ]
     case_count, session_count, monthly = _seed_cases_and_sessions(
         session, rng, providers, specialists, caps, today, now, sessions, progress
@@ -381,7 +381,7 @@ def _seed_users(session: Session, now: datetime) -> dict[str, int]:
     for username, name, roles in DEMO_USERS:
         existing = session.execute(select(User).where(User.username == username)).scalar()
         if existing is not None:
-            ids[username] = int(existing.id)  # type: ignore[arg-type]
+            ids[username] = int(existing.id)
             continue
         user = User(
             username=username,
@@ -429,7 +429,8 @@ def _seed_providers(
         "active",
         "active",
     ]
-    rows, meta = [], []
+    rows: list[dict[str, Any]] = []
+    meta: list[tuple[dict[str, Any], dict[str, int]]] = []
     names = rng.sample([f"{stem} {kind}" for stem in STEMS for kind in KINDS], 40)
     index = 0
     for code, _share, based in COUNTIES:
@@ -516,7 +517,7 @@ def _seed_providers(
     return providers
 
 
-PROFESSIONS = [
+PROFESSIONS: list[tuple[str, list[tuple[str, int | None, str]]]] = [
     ("clinical_psychologist", [("kutse_clinical_psychologist", 7, "Eesti Psühholoogide Liit")]),
     (
         "counselling_psychologist",
@@ -635,7 +636,8 @@ def _seed_specialists(
 def _seed_contracts(
     session: Session, rng: random.Random, providers: list[_Provider], today: date, now: datetime
 ) -> int:
-    rows, owners = [], []
+    rows: list[dict[str, Any]] = []
+    owners: list[_Provider] = []
     for number, provider in enumerate(providers, start=1):
         if provider.contract_start is None:
             continue
@@ -1235,7 +1237,7 @@ def _seed_partners(session: Session, rng: random.Random, today: date, now: datet
         "school",
         "ministry",
     ]
-    rows = []
+    rows: list[dict[str, Any]] = []
     for number, (code, _, _) in enumerate(COUNTIES * 2):
         kind = kinds[number % len(kinds)]
         rows.append(

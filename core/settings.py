@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from core.models import ClientCap, DataVersion, InstrumentThreshold, Setting
 
@@ -82,6 +82,6 @@ def cap_on(session: Session, decision_date: date) -> int | None:
     return session.execute(
         select(ClientCap.amount_cents)
         .where(ClientCap.valid_from <= decision_date)
-        .order_by(ClientCap.valid_from.desc())  # type: ignore[attr-defined]
+        .order_by(col(ClientCap.valid_from).desc())
         .limit(1)
     ).scalar_one_or_none()

@@ -182,7 +182,9 @@ def overview(session: Session, actor: Actor, *, today: date) -> Overview:
             .join(Specialist, col(Specialist.id) == col(Qualification.specialist_id))
             .where(live_specialist)
         )
-        expired = int(_scalar(session, qual_join.where(col(Qualification.valid_until) < today)) or 0)
+        expired = int(
+            _scalar(session, qual_join.where(col(Qualification.valid_until) < today)) or 0
+        )
         expiring = int(
             _scalar(
                 session,

@@ -45,12 +45,12 @@ class Runtime:
     start: StartState
 
 
-@st.cache_resource(show_spinner=False)
+# Once per process and configuration: migrate, fill reference data, seed an empty checkout.
+@st.cache_resource(show_spinner="Valmistan andmebaasi ette … / Preparing the database …")
 def _runtime(database_url: str, data_dir: str, app_env: str, secret_key: str | None) -> Runtime:
     settings = load_settings()
     key = resolve_cookie_key(settings, secret_key)
-    with st.spinner(tr("start.preparing")):
-        state = prepare_database(settings, seed_if_empty=True)
+    state = prepare_database(settings, seed_if_empty=True)
     check_production(settings, key, state)
     return Runtime(settings=settings, cookie_key=key.value, start=state)
 

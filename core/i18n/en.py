@@ -9,7 +9,6 @@ MESSAGES: dict[str, str] = {
     "sidebar.signed_in_as": "Signed in as",
     "logout": "Log out",
     "logout.done": "You have logged out.",
-    "start.preparing": "Preparing the database …",
     "start.refused": "The application does not start: {reason}",
     "demo.banner": "DEMO: the database holds demo users (password tttvt-demo) and invented "
     "data. Do not enter real personal data here.",

@@ -10,7 +10,6 @@ MESSAGES: dict[str, str] = {
     "sidebar.signed_in_as": "Sisse logitud",
     "logout": "Logi välja",
     "logout.done": "Oled välja logitud.",
-    "start.preparing": "Valmistan andmebaasi ette …",
     "start.refused": "Rakendus ei käivitu: {reason}",
     "demo.banner": "DEMO: andmebaasis on demokasutajad (parool tttvt-demo) ja väljamõeldud "
     "andmed. Ära sisesta siia päris isikuandmeid.",

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import pandas as pd
-from sqlmodel import Session, select
+from sqlalchemy import select as sa_select
+from sqlmodel import Session, col
 
 from core import audit
 from core.models import AuditEntry
@@ -29,26 +30,26 @@ class AuditFilter:
 
 def list_audit(session: Session, actor: Actor, filters: AuditFilter) -> pd.DataFrame:
     require(session, actor, Permission.VIEW_AUDIT, action="admin.list_audit")
-    query = select(
-        AuditEntry.id,
-        AuditEntry.at,
-        AuditEntry.actor,
-        AuditEntry.action,
-        AuditEntry.table_name,
-        AuditEntry.record_id,
-        AuditEntry.fields,
-        AuditEntry.outcome,
-    ).order_by(AuditEntry.id.desc())  # type: ignore[union-attr]
+    query = sa_select(
+        col(AuditEntry.id),
+        col(AuditEntry.at),
+        col(AuditEntry.actor),
+        col(AuditEntry.action),
+        col(AuditEntry.table_name),
+        col(AuditEntry.record_id),
+        col(AuditEntry.fields),
+        col(AuditEntry.outcome),
+    ).order_by(col(AuditEntry.id).desc())
     if filters.actor.strip():
-        query = query.where(AuditEntry.actor == filters.actor.strip().lower())
+        query = query.where(col(AuditEntry.actor) == filters.actor.strip().lower())
     if filters.action.strip():
-        query = query.where(AuditEntry.action.contains(filters.action.strip()))  # type: ignore[attr-defined]
+        query = query.where(col(AuditEntry.action).contains(filters.action.strip()))
     if filters.outcome:
-        query = query.where(AuditEntry.outcome == filters.outcome)
+        query = query.where(col(AuditEntry.outcome) == filters.outcome)
     if filters.since:
-        query = query.where(AuditEntry.at >= filters.since)
+        query = query.where(col(AuditEntry.at) >= filters.since)
     if filters.until:
-        query = query.where(AuditEntry.at < filters.until)
+        query = query.where(col(AuditEntry.at) < filters.until)
     rows = session.execute(query.limit(filters.limit)).all()
     frame = pd.DataFrame([tuple(row) for row in rows], columns=AUDIT_COLUMNS)
     frame["fields"] = frame["fields"].map(lambda names: ", ".join(names or []))

@@ -107,12 +107,12 @@ def actor_for(session: Session, username: str) -> Actor | None:
 
 def credentials_for_login_form(session: Session) -> dict[str, dict[str, dict[str, object]]]:
     """The shape the authenticator wants, without password hashes: it never checks them."""
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from core.models import User
 
     rows = session.execute(
-        select(User.username, User.name, User.email, User.roles).where(User.active.is_(True))  # type: ignore[attr-defined]
+        select(User.username, User.name, User.email, User.roles).where(col(User.active).is_(True))
     ).all()
     return {
         "usernames": {

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field, ValidationError, field_validator
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from core import audit
 from core.errors import ConflictError, NotFound, ValidationFailed
@@ -100,7 +100,7 @@ def create_user(
     is_demo: bool = False,
 ) -> UserRead:
     try:
-        data = UserCreate(username=username, name=name, email=email or None, roles=roles)  # type: ignore[arg-type]
+        data = UserCreate(username=username, name=name, email=email or None, roles=roles)
     except ValidationError as error:
         raise ValidationFailed(_problems_from(error)) from error
     _check_password(password)
@@ -236,8 +236,10 @@ def list_users(session: Session, actor: Actor) -> list[UserRead]:
 
 def demo_users_exist(session: Session) -> bool:
     query = (
-        select(func.count()).select_from(User).where(User.is_demo.is_(True), User.active.is_(True))
-    )  # type: ignore[attr-defined]
+        select(func.count())
+        .select_from(User)
+        .where(col(User.is_demo).is_(True), col(User.active).is_(True))
+    )
     return bool(session.execute(query).scalar())
 
 
