@@ -20,11 +20,11 @@ with db.read_session() as session:
     overview = stats.overview(session, actor, today=widgets.today())
 
 st.caption(tr("overview.caption", k=overview.k))
-widgets.kpi_tiles(overview)
+widgets.kpi_tiles(overview, actor)
 
 if actor.can(Permission.VIEW_ALERTS):
     st.subheader(tr("alerts.title"))
     if overview.alerts:
-        widgets.alert_table(overview)
+        widgets.alert_table(overview, actor)
     else:
         st.success(tr("alerts.none"))

@@ -38,3 +38,13 @@ class ValidationFailed(DomainError):
     def __init__(self, problems: list[tuple[str, str, dict[str, Any]]]) -> None:
         self.problems = problems
         super().__init__(self.key, count=len(problems))
+
+    @classmethod
+    def from_pydantic(cls, error: Any, *, prefix: str = "") -> ValidationFailed:
+        """One problem per offending field, keyed `invalid.<field>` (first error wins)."""
+        problems: list[tuple[str, str, dict[str, Any]]] = []
+        for item in error.errors():
+            field = str(item["loc"][0]) if item["loc"] else "value"
+            if all(existing[0] != prefix + field for existing in problems):
+                problems.append((prefix + field, f"invalid.{field}", {}))
+        return cls(problems)

@@ -22,6 +22,7 @@ from sqlmodel import Session, SQLModel, col, select
 
 from core import audit
 from core.config import DEMO_PASSWORD
+from core.dates import add_months
 from core.formatting import TALLINN
 from core.models import (
     Case,
@@ -55,7 +56,6 @@ from core.models import (
 )
 from core.permissions import Actor, system_actor
 from core.security import hash_password
-from core.stats import add_months
 
 Progress = Callable[[float, str], None]
 CHUNK = 20_000
@@ -429,6 +429,8 @@ def _seed_providers(
         "active",
         "active",
     ]
+    # Spread the onboarding states over the counties instead of filling them in order.
+    rng.shuffle(statuses)
     rows: list[dict[str, Any]] = []
     meta: list[tuple[dict[str, Any], dict[str, int]]] = []
     names = rng.sample([f"{stem} {kind}" for stem in STEMS for kind in KINDS], 40)

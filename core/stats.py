@@ -15,6 +15,7 @@ from sqlalchemy import func
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
+from core.dates import add_months
 from core.formatting import TALLINN
 from core.models import (
     Case,
@@ -34,6 +35,7 @@ from core.models import (
     utc_now,
 )
 from core.permissions import Actor, Permission, require
+from core.services.providers import ready_provider_count
 from core.settings import get_setting, suppression_k
 from core.suppression import Count, suppress
 
@@ -75,26 +77,6 @@ class Overview:
     alerts: list[Alert]
     alert_total: int
     k: int
-
-
-def add_months(day: date, months: int) -> date:
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    days_in_month = [
-        31,
-        29 if year % 4 == 0 and (year % 100 or year % 400 == 0) else 28,
-        31,
-        30,
-        31,
-        30,
-        31,
-        31,
-        30,
-        31,
-        30,
-        31,
-    ][month - 1]
-    return date(year, month, min(day.day, days_in_month))
 
 
 def _scalar(session: Session, query: Any) -> Any:
@@ -152,10 +134,16 @@ def overview(session: Session, actor: Actor, *, today: date) -> Overview:
 
     tiles = [
         Tile(
+            "providers_ready",
+            count=Count(ready_provider_count(session, on=today), k),
+            page="providers",
+        ),
+        Tile(
             "active_providers",
             count=Count(
                 _count(session, Provider, Provider.onboarding_status == OnboardingStatus.ACTIVE), k
             ),
+            page="providers",
         ),
         Tile(
             "active_contracts",
@@ -210,8 +198,8 @@ def overview(session: Session, actor: Actor, *, today: date) -> Overview:
                     k,
                 ),
             ),
-            Tile("qualifications_expired", count=Count(expired, k)),
-            Tile("qualifications_expiring", count=Count(expiring, k)),
+            Tile("qualifications_expired", count=Count(expired, k), page="providers"),
+            Tile("qualifications_expiring", count=Count(expiring, k), page="providers"),
             Tile(
                 "upcoming_events",
                 count=Count(

@@ -9,7 +9,9 @@ import streamlit as st
 
 from core.errors import ConflictError, DomainError, PermissionDenied, ValidationFailed
 from core.formatting import TALLINN, format_date, format_money, format_number
+from core.permissions import Actor
 from core.stats import Overview, Tile
+from ui import nav
 from ui.i18n import current_language, label, tr
 
 TILES_PER_ROW = 4
@@ -44,7 +46,7 @@ def _tile_value(tile: Tile) -> tuple[str, str | None]:
     return tile.count.display(), delta
 
 
-def kpi_tiles(overview: Overview) -> None:
+def kpi_tiles(overview: Overview, actor: Actor) -> None:
     for start in range(0, len(overview.tiles), TILES_PER_ROW):
         columns = st.columns(TILES_PER_ROW)
         for column, tile in zip(
@@ -65,38 +67,87 @@ def kpi_tiles(overview: Overview) -> None:
                     border=True,
                     delta_color="off" if tile.key.startswith("cost") else "normal",
                 )
-                if tile.page:
-                    st.page_link(tile.page, label=tr("overview.open"))
+                target = nav.page_for(actor, tile.page)
+                if target is not None:
+                    st.page_link(
+                        target.path, label=tr("overview.open"), icon=":material/arrow_forward:"
+                    )
 
 
-def _readable(params: dict[str, object]) -> dict[str, object]:
-    shown = dict(params)
-    if "qualification" in shown:
-        shown["qualification"] = label(str(shown["qualification"]), "QualificationKind")
-    return shown
+ALERT_TARGETS = {"specialist": ("providers", "specialist")}
 
 
-def alert_table(overview: Overview) -> None:
+def _alert_link(actor: Actor, table: str, record_id: int | None) -> str | None:
+    page_key, parameter = ALERT_TARGETS.get(table, (None, None))
+    target = nav.page_for(actor, page_key)
+    if target is None or record_id is None:
+        return None
+    return f"{nav.url_path(target)}?{parameter}={record_id}"
+
+
+def alert_table(overview: Overview, actor: Actor) -> None:
     lang = current_language()
     rows = [
         {
-            tr("alerts.severity"): tr(f"severity.{alert.severity}"),
-            tr("alerts.date"): format_date(alert.on, lang) if alert.on else "",
-            tr("alerts.what"): tr(f"alert.{alert.kind}", **_readable(alert.params)),
-            tr("alerts.subject"): alert.subject,
+            "severity": tr(f"severity.{alert.severity}"),
+            "date": format_date(alert.on, lang) if alert.on else "",
+            "what": message(f"alert.{alert.kind}", alert.params),
+            "subject": alert.subject,
+            "link": _alert_link(actor, alert.table, alert.record_id),
         }
         for alert in overview.alerts
     ]
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    st.dataframe(
+        pd.DataFrame(rows, columns=["severity", "date", "what", "subject", "link"]),
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "severity": tr("alerts.severity"),
+            "date": tr("alerts.date"),
+            "what": tr("alerts.what"),
+            "subject": tr("alerts.subject"),
+            "link": st.column_config.LinkColumn(
+                tr("alerts.link"), display_text=tr("overview.open")
+            ),
+        },
+    )
     if overview.alert_total > len(overview.alerts):
         st.caption(tr("alerts.more", shown=len(overview.alerts), total=overview.alert_total))
+
+
+# Parameter names whose values are codes of an enumeration, shown by their labels.
+_LABELLED_PARAMS = {
+    "kind": "QualificationKind",
+    "qualification": "QualificationKind",
+    "step": "OnboardingStepKind",
+    "status": "OnboardingStatus",
+}
+
+
+def message(key: str, params: dict[str, object]) -> str:
+    """A message with readable values: labels for codes, local dates, nested reasons."""
+    lang = current_language()
+    shown: dict[str, object] = dict(params)
+    for name, enum_name in _LABELLED_PARAMS.items():
+        if shown.get(name):
+            shown[name] = label(str(shown[name]), enum_name)
+    for name, value in params.items():
+        if isinstance(value, date):
+            shown[name] = format_date(value, lang)
+    if shown.get("service"):
+        shown["service"] = tr(f"service.{shown['service']}")
+    if params.get("reason"):
+        inner = {k: v for k, v in params.items() if k not in ("name", "reason")}
+        shown["reason"] = message(str(params["reason"]), inner)
+    return tr(key, **shown)
 
 
 def show_error(error: DomainError) -> None:
     """A domain error as a message in the reader's language, naming the field."""
     if isinstance(error, ValidationFailed):
         lines = [
-            f"**{tr(f'field.{field}')}**: {tr(key, **params)}"
+            (f"{tr('row', row=params['row'])} · " if "row" in params else "")
+            + f"**{tr(f'field.{field}')}**: {plain(message(key, params))}"
             for field, key, params in error.problems
         ]
         st.error(tr("error.validation") + "\n\n" + "\n".join(f"- {line}" for line in lines))
@@ -105,4 +156,12 @@ def show_error(error: DomainError) -> None:
     elif isinstance(error, PermissionDenied):
         st.error(tr("error.permission_denied"))
     else:
-        st.error(tr(error.key, **error.params))
+        st.error(plain(message(error.key, error.params)))
+
+
+_MARKDOWN_SPECIAL = set("\\`*_{}[]()#+-.!|<>~$:")
+
+
+def plain(text: str) -> str:
+    """User text made inert for Streamlit's markdown elements (titles, headers, captions)."""
+    return "".join("\\" + char if char in _MARKDOWN_SPECIAL else char for char in text)

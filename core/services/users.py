@@ -58,14 +58,6 @@ def _read(user: User) -> UserRead:
     )
 
 
-def _problems_from(error: ValidationError) -> list[tuple[str, str, dict[str, object]]]:
-    problems: list[tuple[str, str, dict[str, object]]] = []
-    for item in error.errors():
-        field = str(item["loc"][0]) if item["loc"] else ""
-        problems.append((field, f"invalid.{field or 'value'}", {}))
-    return problems
-
-
 def _check_password(password: str) -> None:
     problems = password_problems(password)
     if problems:
@@ -102,7 +94,7 @@ def create_user(
     try:
         data = UserCreate(username=username, name=name, email=email or None, roles=roles)
     except ValidationError as error:
-        raise ValidationFailed(_problems_from(error)) from error
+        raise ValidationFailed.from_pydantic(error) from error
     _check_password(password)
     if find_by_username(session, data.username) is not None:
         raise ValidationFailed([("username", "invalid.username_taken", {})])

@@ -12,16 +12,23 @@ from core.services import users
 from tests.app.conftest import all_text, new_app, sign_in
 from tests.conftest import actor_with
 
-PAGES = {"overview": "app.py", "account": "pages/8_Account.py", "admin": "pages/9_Admin.py"}
+PAGES = {
+    "overview": "app.py",
+    "providers": "pages/1_Providers.py",
+    "account": "pages/8_Account.py",
+    "admin": "pages/9_Admin.py",
+}
 VISIBLE = {
-    "koordinaator": {"overview", "account"},
-    "tiimijuht": {"overview", "account"},
+    "koordinaator": {"overview", "providers", "account"},
+    "tiimijuht": {"overview", "providers", "account"},
     "vaatleja": {"overview", "account"},
     "admin": {"overview", "account", "admin"},  # admin's home lists their pages
 }
 TITLES = {
     ("overview", "et"): "Ülevaade",
     ("overview", "en"): "Overview",
+    ("providers", "et"): "Teenuseosutajad",
+    ("providers", "en"): "Providers",
     ("account", "et"): "Minu konto",
     ("account", "en"): "My account",
     ("admin", "et"): "Haldus",

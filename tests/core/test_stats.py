@@ -7,6 +7,7 @@ from datetime import date, timedelta
 import pytest
 
 from core import db, stats
+from core.dates import add_months
 from core.errors import PermissionDenied
 from core.models import (
     Case,
@@ -129,6 +130,7 @@ def test_coordinator_gets_every_tile_with_the_known_answers(small_world, coordin
         overview = stats.overview(session, coordinator, today=TODAY)
     tiles = _tiles(overview)
     assert tiles["active_providers"].count.value == 1
+    assert tiles["providers_ready"].count.value == 0  # no eligible specialist, no steps
     assert tiles["active_contracts"].count.value == 1
     assert tiles["sessions_month"].count.value == 8
     assert tiles["sessions_month"].previous.display() == "<5"
@@ -166,6 +168,7 @@ def test_viewer_gets_aggregate_tiles_only_and_no_alerts(small_world, viewer):
         overview = stats.overview(session, viewer, today=TODAY)
     assert overview.alerts == []
     assert set(_tiles(overview)) == {
+        "providers_ready",
         "active_providers",
         "active_contracts",
         "sessions_month",
@@ -197,4 +200,4 @@ def test_an_empty_database_gives_zeros_not_errors(engine, coordinator):
     ],
 )
 def test_month_arithmetic_clamps_to_the_month_end(day, months, expected):
-    assert stats.add_months(day, months) == expected
+    assert add_months(day, months) == expected
