@@ -1,4 +1,5 @@
-"""Command line: `python -m core migrate | seed-demo | user ... | backup FILE | restore FILE`.
+"""Command line: `python -m core migrate | seed-demo | user ... | import | export | backup |
+restore`.
 
 It acts as the local operator: user management runs with the admin role, demo seeding
 with the admin role too, and every write is audited with the actor "cli".
@@ -133,6 +134,47 @@ def cmd_user(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_import(args: argparse.Namespace) -> int:
+    """All rows of the file or none, as the coordinator would import it in the browser."""
+    from core.services import provider_io
+
+    path = Path(args.file)
+    db.upgrade_to_head(load_settings().database_url)
+    with db.write_session() as session:
+        result = provider_io.run_import(
+            session,
+            system_actor(Role.COORDINATOR),
+            kind=args.kind,
+            data=path.read_bytes(),
+            filename=path.name,
+            progress=_progress_printer(),
+        )
+    print(
+        f"Imported {args.file}: {result.created} created, {result.updated} updated, "
+        f"{result.unchanged} unchanged."
+    )
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from core.services import provider_io
+
+    export = {
+        "providers": provider_io.export_providers,
+        "public-list": provider_io.export_public_list,
+    }[args.what]
+    with db.write_session() as session:
+        content = export(
+            session,
+            system_actor(Role.COORDINATOR),
+            fmt="xlsx" if args.file.lower().endswith(".xlsx") else "csv",
+            lang=args.lang,
+        )
+    Path(args.file).write_bytes(content)
+    print(f"Wrote {args.file} ({len(content):,} bytes).")
+    return 0
+
+
 def cmd_backup(args: argparse.Namespace) -> int:
     result = backup.backup(load_settings().database_url, Path(args.file))
     print(
@@ -179,6 +221,14 @@ def build_parser() -> argparse.ArgumentParser:
         user_commands.add_parser(name).add_argument("username")
     user_commands.add_parser("list")
 
+    importing = commands.add_parser("import", help="import a CSV or XLSX file (all or nothing)")
+    importing.add_argument("kind", choices=["providers", "specialists", "qualifications"])
+    importing.add_argument("file")
+    exporting = commands.add_parser("export", help="export to CSV or XLSX (by file extension)")
+    exporting.add_argument("what", choices=["providers", "public-list"])
+    exporting.add_argument("file")
+    exporting.add_argument("--lang", choices=["et", "en"], default="et")
+
     backup_parser = commands.add_parser("backup", help="write a consistent copy (SQLite)")
     backup_parser.add_argument("file")
     restore_parser = commands.add_parser("restore", help="bring a backup back (SQLite)")
@@ -191,6 +241,8 @@ HANDLERS = {
     "migrate": cmd_migrate,
     "seed-demo": cmd_seed_demo,
     "user": cmd_user,
+    "import": cmd_import,
+    "export": cmd_export,
     "backup": cmd_backup,
     "restore": cmd_restore,
 }
@@ -202,7 +254,8 @@ def main(argv: list[str] | None = None) -> int:
         return HANDLERS[args.command](args)
     except ValidationFailed as error:
         for field, key, params in error.problems:
-            print(f"{field}: {t(key, LANG, **params)}", file=sys.stderr)
+            where = f"row {params['row']}, " if "row" in params and "row" not in field else ""
+            print(f"{where}{field}: {t(key, LANG, **params)}", file=sys.stderr)
         return 2
     except DomainError as error:
         print(t(error.key, LANG, **error.params), file=sys.stderr)

@@ -516,7 +516,8 @@ class TherapySession(Editable, table=True):
 
     __tablename__ = "therapy_session"
     __table_args__ = (
-        Index("ix_therapy_session_date_case", "session_date", "case_id"),
+        # cost_cents is in the index so that a period's count and cost are read from it alone.
+        Index("ix_therapy_session_date_case", "session_date", "case_id", "cost_cents"),
         Index("ix_therapy_session_provider_date", "provider_id", "session_date"),
     )
 

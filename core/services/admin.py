@@ -14,6 +14,7 @@ from sqlmodel import Session, col
 from core import audit
 from core.models import AuditEntry
 from core.permissions import Actor, Permission, require
+from core.tabular import neutralise_cell
 
 AUDIT_COLUMNS = ["id", "at", "actor", "action", "table", "record_id", "fields", "outcome"]
 
@@ -67,15 +68,3 @@ def export_audit_csv(session: Session, actor: Actor, filters: AuditFilter) -> by
     audit.record(session, actor, "export", table="audit_entry", fields=[f"rows={len(frame)}"])
     session.commit()
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
-
-
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise_cell(value: object) -> object:
-    """Spreadsheet programs run text that starts like a formula; prefix it with a quote."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    if value is None or (isinstance(value, float) and pd.isna(value)):
-        return ""
-    return value

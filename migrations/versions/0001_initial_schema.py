@@ -558,7 +558,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('therapy_session', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_therapy_session_case_id'), ['case_id'], unique=False)
-        batch_op.create_index('ix_therapy_session_date_case', ['session_date', 'case_id'], unique=False)
+        batch_op.create_index('ix_therapy_session_date_case', ['session_date', 'case_id', 'cost_cents'], unique=False)
         batch_op.create_index('ix_therapy_session_provider_date', ['provider_id', 'session_date'], unique=False)
 
     # ### end Alembic commands ###

@@ -60,3 +60,17 @@ def test_seed_demo_refuses_to_overwrite_without_replace(db_url, capsys):
 def test_backup_command_writes_a_checked_copy(demo_db, tmp_path, capsys):
     assert main(["backup", str(tmp_path / "b.sqlite3")]) == 0
     assert "integrity ok" in capsys.readouterr().out
+
+
+def test_import_and_export_from_the_command_line(demo_db, tmp_path, capsys):
+    from pathlib import Path
+
+    samples = Path(__file__).resolve().parents[2] / "data" / "samples"
+    assert main(["import", "providers", str(samples / "providers.csv")]) == 0
+    assert "3 created" in capsys.readouterr().out
+    bad = tmp_path / "bad.csv"
+    bad.write_text("Nimi;Registrikood\n=cmd;123\n", encoding="utf-8")
+    assert main(["import", "providers", str(bad)]) == 2
+    assert "missing" in capsys.readouterr().err
+    assert main(["export", "public-list", str(tmp_path / "public.xlsx"), "--lang", "en"]) == 0
+    assert (tmp_path / "public.xlsx").read_bytes()[:2] == b"PK"
