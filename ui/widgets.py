@@ -15,6 +15,7 @@ from ui import nav
 from ui.i18n import current_language, label, tr
 
 TILES_PER_ROW = 4
+TILE_HEIGHT = 170  # pixels: every tile the same size, with or without a link
 
 
 def today() -> date:
@@ -58,13 +59,12 @@ def kpi_tiles(overview: Overview, actor: Actor) -> None:
                 k=overview.k,
                 responses=tile.responses.display() if tile.responses else "",
             )
-            with column:
+            with column, st.container(border=True, height=TILE_HEIGHT):
                 st.metric(
                     tr(f"kpi.{tile.key}"),
                     value,
                     delta=delta,
                     help=help_text,
-                    border=True,
                     delta_color="off" if tile.key.startswith("cost") else "normal",
                 )
                 target = nav.page_for(actor, tile.page)
@@ -93,7 +93,8 @@ def alert_table(overview: Overview, actor: Actor) -> None:
             "date": format_date(alert.on, lang) if alert.on else "",
             "what": message(f"alert.{alert.kind}", alert.params),
             "subject": alert.subject,
-            "link": _alert_link(actor, alert.table, alert.record_id),
+            # An empty link shows as an empty cell; None would read "None".
+            "link": _alert_link(actor, alert.table, alert.record_id) or "",
         }
         for alert in overview.alerts
     ]

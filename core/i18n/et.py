@@ -172,7 +172,7 @@ MESSAGES: dict[str, str] = {
     "row": "Rida {row}",
     "no_expiry": "tähtajatu",
     "alerts.link": "Kirje",
-    "kpi.providers_ready": "Valmis suunamisi vastu võtma",
+    "kpi.providers_ready": "Suunamisteks valmis",
     "kpi.providers_ready.help": "Aktiivsed teenuseosutajad, kellel on vähemalt üks nõuetele vastav spetsialist, allkirjastatud leping ja läbitud infotund.",
     "service.counselling": "psühholoogiline nõustamine",
     "service.psychotherapy": "psühhoteraapia",
