@@ -443,6 +443,8 @@ def _specialists(actor: Actor, detail: ProviderDetail, focus: str | None, lang: 
             rows=payload,
         ):
             st.rerun()
+    if editable:
+        _add_specialist_form(actor, detail)
 
     for person in detail.specialists:
         opened = focus == str(person.id)
@@ -451,6 +453,29 @@ def _specialists(actor: Actor, detail: ProviderDetail, focus: str | None, lang: 
             for reason in person.eligibility.reasons:
                 st.text(f"• {reason_text(reason)}")
             _qualifications(actor, person, lang, editable)
+
+
+def _add_specialist_form(actor: Actor, detail: ProviderDetail) -> None:
+    with st.form(f"add_specialist_{detail.id}", clear_on_submit=True):
+        st.markdown(f"**{tr('providers.add_specialist')}**")
+        cells = st.columns([3, 2, 3])
+        name = cells[0].text_input(tr("field.name"))
+        professions = [p.value for p in Profession]
+        profession = cells[1].selectbox(
+            tr("field.profession"), professions, format_func=lambda p: label(p, "Profession")
+        )
+        languages = cells[2].multiselect(
+            tr("field.languages"),
+            [x.value for x in Language],
+            default=["et"],
+            format_func=lambda x: label(x, "Language"),
+        )
+        submitted = st.form_submit_button(tr("providers.add_specialist"), type="primary")
+    row = {"name": name, "profession": profession, "languages": languages}
+    if submitted and _write(
+        actor, providers.save_specialists, "providers.saved", provider_id=detail.id, rows=[row]
+    ):
+        st.rerun()
 
 
 def _qualifications(actor: Actor, person: SpecialistRead, lang: str, editable: bool) -> None:
