@@ -227,6 +227,7 @@ MESSAGES: dict[str, str] = {
     "providers.specialists_hint": "Edit in the table, add rows and save; every row is checked before anything is saved.",
     "providers.eligibility": "Eligibility",
     "providers.save_specialists": "Save specialists",
+    "providers.add_specialist": "Add a specialist",
     "providers.no_qualifications": "No qualifications recorded.",
     "providers.verify": "Verify",
     "providers.mark_verified": "Mark verified",

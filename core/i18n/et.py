@@ -239,6 +239,7 @@ MESSAGES: dict[str, str] = {
     "providers.specialists_hint": "Muuda tabelis, lisa ridu ja salvesta; kõik read kontrollitakse enne salvestamist.",
     "providers.eligibility": "Vastavus",
     "providers.save_specialists": "Salvesta spetsialistid",
+    "providers.add_specialist": "Lisa spetsialist",
     "providers.no_qualifications": "Kvalifikatsioone pole lisatud.",
     "providers.verify": "Kontrolli",
     "providers.mark_verified": "Märgi kontrollituks",
