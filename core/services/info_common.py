@@ -1,0 +1,55 @@
+"""Small helpers shared by the information-management services (materials, partners, tasks).
+
+Validation problems name fields with an area prefix (`material_title`, `task_due_on`), so
+that their labels and messages live in core/i18n/areas/information.py and never collide
+with another area's keys.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+from sqlmodel import Session
+
+from core.errors import ConflictError, NotFound, ValidationFailed
+from core.formatting import TALLINN
+
+Problem = tuple[str, str, dict[str, Any]]
+
+
+def tallinn_today() -> date:
+    return datetime.now(TALLINN).date()
+
+
+def problems_from(error: ValidationError, prefix: str) -> list[Problem]:
+    """One problem per offending field: (`<prefix>_<field>`, `invalid.<prefix>_<field>`)."""
+    problems: list[Problem] = []
+    for item in error.errors():
+        field = str(item["loc"][0]) if item["loc"] else "value"
+        name = f"{prefix}_{field}"
+        if all(existing[0] != name for existing in problems):
+            problems.append((name, f"invalid.{name}", {}))
+    return problems
+
+
+def validated(model: type[BaseModel], data: dict[str, Any], prefix: str) -> Any:
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        raise ValidationFailed(problems_from(error, prefix)) from error
+
+
+def locked(session: Session, model: type[Any], record_id: int, expected_version: int | None) -> Any:
+    """The row to change, refused when someone saved it after the caller loaded it."""
+    row = session.get(model, record_id)
+    if row is None:
+        raise NotFound(table=model.__tablename__, id=record_id)
+    if expected_version is None or row.version != expected_version:
+        raise ConflictError(table=model.__tablename__, id=record_id)
+    return row
+
+
+def strip(value: Any) -> Any:
+    return value.strip() if isinstance(value, str) else value
