@@ -84,11 +84,13 @@ REGISTER_OF: dict[QualificationKind, str] = {
 }
 
 # What a provider needs before it may receive referrals. "contract_signed" is the
-# onboarding step until the contracts capability decides it from the contract itself.
+# onboarding step until the contracts capability decides it from the contract itself;
+# "info_day_yearly" is the yearly info day (a setting may switch it off).
 PROVIDER_REQUIREMENTS: tuple[str, ...] = (
     "eligible_specialist",
     f"step:{OnboardingStepKind.CONTRACT_SIGNED.value}",
     f"step:{OnboardingStepKind.INFO_SESSION_ATTENDED.value}",
+    "info_day_yearly",
 )
 
 WARNING_MONTHS = 6
@@ -221,8 +223,11 @@ def provider_readiness(
     specialists: Sequence[tuple[str, bool, Eligibility]],
     steps_done: set[str],
     requirements: Sequence[str] = PROVIDER_REQUIREMENTS,
+    last_info_day: date | None = None,
+    info_day_required: bool = True,
 ) -> ProviderReadiness:
-    """`specialists` is (name, active, eligibility) for each of the provider's people."""
+    """`specialists` is (name, active, eligibility) for each of the provider's people;
+    `last_info_day` the last info day one of them attended within the past 12 months."""
     missing: list[Reason] = []
     for requirement in requirements:
         if requirement == "eligible_specialist":
@@ -245,6 +250,9 @@ def provider_readiness(
                                 )
                             )
                         )
+        elif requirement == "info_day_yearly":
+            if info_day_required and last_info_day is None:
+                missing.append(Reason("readiness.info_day_missing"))
         elif requirement.startswith("step:"):
             step = requirement.removeprefix("step:")
             if step not in steps_done:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import delete, insert
+from sqlalchemy import delete, insert, update
 from sqlmodel import Session, SQLModel, col, select
 
 from core import audit
@@ -645,6 +645,10 @@ def _seed_contracts(
             continue
         start = provider.contract_start
         end = add_months(start, rng.choice([24, 36]))
+        # A provider that still takes clients has a contract in force (renewed by years):
+        # its sessions and invoices then fall within the contract's term.
+        while provider.status not in ("ended", "applied") and end < today:
+            end = add_months(end, 12)
         if number % 9 == 0:
             end = today + timedelta(days=rng.choice([12, 25, 45, 58, 80]))
         status = (
@@ -698,6 +702,13 @@ def _seed_contracts(
                 }
             )
     _insert(session, ContractAmendment, amendments, now)
+    # An amendment's new ceiling is the contract's ceiling from then on.
+    for amendment in amendments:
+        session.execute(
+            update(Contract)
+            .where(col(Contract.id) == amendment["contract_id"])
+            .values(ceiling_cents=amendment["new_ceiling_cents"])
+        )
     return len(ids)
 
 
@@ -1136,6 +1147,20 @@ def _seed_events(
     ids = _insert_returning_ids(session, Event, events, now)
     registrations = []
     for event_id, event in zip(ids, events, strict=True):
+        if event["audience"] == "internal":
+            # The coordinator's own covision/supervision log; every seventh one missed.
+            # (No rng here: the demo data drawn after this stays as it was.)
+            registrations.append(
+                {
+                    "event_id": event_id,
+                    "participant_kind": "staff",
+                    "specialist_id": None,
+                    "provider_id": None,
+                    "participant_name": "Kadri Koordinaator",
+                    "status": "registered",
+                    "attended": (event_id % 7 != 0) if event["status"] == "held" else None,
+                }
+            )
         if event["audience"] != "providers":
             continue
         capacity = event["capacity"]

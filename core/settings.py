@@ -22,6 +22,11 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "unverified_alert_days": 14,
     "contract_alert_days": [90, 60, 30],
     "overview_upcoming_event_days": 30,
+    "info_day_required_yearly": True,
+    # Languages every published client-facing material must exist in (Ukrainian optional).
+    "service_languages": ["et", "ru", "en"],
+    "partner_next_step_alert_days": 14,
+    "due_horizon_days": 60,
 }
 
 DEFAULT_CLIENT_CAPS: list[tuple[date, int, str]] = [

@@ -15,10 +15,12 @@ from sqlalchemy import func
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
+from core import budget, caps
 from core.dates import add_months
 from core.formatting import TALLINN
 from core.models import (
     Case,
+    ContactLog,
     Contract,
     ContractStatus,
     Event,
@@ -26,6 +28,7 @@ from core.models import (
     Feedback,
     Material,
     OnboardingStatus,
+    Partner,
     Provider,
     Qualification,
     Specialist,
@@ -35,6 +38,7 @@ from core.models import (
     utc_now,
 )
 from core.permissions import Actor, Permission, require
+from core.services import events
 from core.services.providers import ready_provider_count
 from core.settings import get_setting, suppression_k
 from core.suppression import Count, suppress
@@ -148,6 +152,7 @@ def overview(session: Session, actor: Actor, *, today: date) -> Overview:
         Tile(
             "active_contracts",
             count=Count(_count(session, Contract, col(Contract.status).in_(ACTIVE_CONTRACT)), k),
+            page="contracts",
         ),
         Tile("sessions_month", count=shown_now, previous=shown_before),
         Tile(
@@ -160,6 +165,7 @@ def overview(session: Session, actor: Actor, *, today: date) -> Overview:
             "satisfaction_90d",
             mean=None if responses.suppressed or not responses.value else float(satisfaction[0]),
             responses=responses,
+            page="feedback",
         ),
     ]
     if full:
@@ -197,6 +203,7 @@ def overview(session: Session, actor: Actor, *, today: date) -> Overview:
                     ),
                     k,
                 ),
+                page="contracts",
             ),
             Tile("qualifications_expired", count=Count(expired, k), page="providers"),
             Tile("qualifications_expiring", count=Count(expiring, k), page="providers"),
@@ -214,13 +221,17 @@ def overview(session: Session, actor: Actor, *, today: date) -> Overview:
                     ),
                     k,
                 ),
+                page="calendar",
             ),
             Tile(
                 "materials_overdue",
                 count=Count(_count(session, Material, col(Material.next_review_on) < today), k),
+                page="materials",
             ),
             Tile(
-                "open_tasks", count=Count(_count(session, Task, col(Task.status).in_(OPEN_TASK)), k)
+                "open_tasks",
+                count=Count(_count(session, Task, col(Task.status).in_(OPEN_TASK)), k),
+                page="tasks",
             ),
         ]
     alerts: list[Alert] = []
@@ -329,6 +340,23 @@ def _alerts(
             )
         )
 
+    for item in budget.warnings(session, today=today):
+        alerts.append(
+            Alert(
+                "contract_budget_over" if item.share > 1 else "contract_budget_80",
+                "high" if item.share > 1 else "medium",
+                item.forecast_on if item.runs_out_before_end else None,
+                f"{item.number} · {item.provider_name}",
+                "contract",
+                item.contract_id,
+                {"share": round(item.share * 100)},
+            )
+        )
+
+    over_cap = suppress(caps.cap_counts(session)[1], suppression_k(session))
+    if over_cap.value != 0:
+        alerts.append(Alert("cases_over_cap", "medium", None, over_cap.display(), "case", None))
+
     if waiting.value != 0:
         alerts.append(
             Alert(
@@ -358,6 +386,32 @@ def _alerts(
     ).all():
         alerts.append(Alert("task_overdue", "high", due, title, "task", task_id))
 
+    step_days = int(get_setting(session, "partner_next_step_alert_days"))
+    for partner_id, partner_name, next_step, step_on in session.execute(
+        select(
+            col(Partner.id),
+            col(Partner.name),
+            col(ContactLog.next_step),
+            col(ContactLog.next_step_on),
+        )
+        .join(Partner, col(Partner.id) == col(ContactLog.partner_id))
+        .where(
+            col(ContactLog.next_step_on) >= today,
+            col(ContactLog.next_step_on) <= today + timedelta(days=step_days),
+        )
+    ).all():
+        alerts.append(
+            Alert(
+                "partner_next_step",
+                "low",
+                step_on,
+                f"{partner_name} · {next_step}" if next_step else partner_name,
+                "partner",
+                partner_id,
+                {"days": step_days},
+            )
+        )
+
     for feedback_id, due in session.execute(
         select(col(Feedback.id), col(Feedback.follow_up_due)).where(
             col(Feedback.follow_up_needed).is_(True),
@@ -375,4 +429,29 @@ def _alerts(
                 feedback_id,
             )
         )
+
+    supervision = events.supervision_status(session, today=today)
+    if supervision.overdue:
+        alerts.append(
+            Alert(
+                "supervision_overdue",
+                "medium",
+                supervision.due_on,
+                "",
+                "event",
+                None,
+                {"days": supervision.frequency_days},
+            )
+        )
+    if events.info_day_required(session):
+        attended = events.info_day_attendance(session, on=today)
+        for provider_id, provider_name in session.execute(
+            select(col(Provider.id), col(Provider.name)).where(
+                col(Provider.onboarding_status) == OnboardingStatus.ACTIVE.value
+            )
+        ).all():
+            if provider_id not in attended:
+                alerts.append(
+                    Alert("info_day_missing", "low", None, provider_name, "provider", provider_id)
+                )
     return alerts

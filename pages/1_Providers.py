@@ -30,23 +30,27 @@ if params.get("view") not in VIEWS:
     params["view"] = "detail" if params.get("provider") else "list"
 
 st.title(tr("providers.title"))
-view = (
-    st.segmented_control(
-        tr("providers.view"),
-        VIEWS,
-        format_func=lambda v: tr(f"providers.view.{v}"),
-        default=params["view"],
-        key="providers_view",
-        label_visibility="collapsed",
-    )
-    or "list"
-)
-if view != params["view"]:
-    params["view"] = view
-    if view == "list":
+
+
+def _switch_view() -> None:
+    chosen = st.session_state.get("providers_view") or "list"
+    params["view"] = chosen
+    if chosen == "list":
         params.pop("provider", None)
         params.pop("specialist", None)
-    st.rerun()
+
+
+# The URL is the truth; the switcher only mirrors it (its own state would go stale).
+st.session_state["providers_view"] = params["view"]
+st.segmented_control(
+    tr("providers.view"),
+    VIEWS,
+    format_func=lambda v: tr(f"providers.view.{v}"),
+    key="providers_view",
+    label_visibility="collapsed",
+    on_change=_switch_view,
+)
+view = params["view"]
 
 if view == "list":
     columns = st.columns([3, 2, 2, 2, 2, 2])

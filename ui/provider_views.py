@@ -487,7 +487,7 @@ def _qualifications(actor: Actor, person: SpecialistRead, lang: str, editable: b
                         "status": _status_text(q.status.value),
                         "kind": label(q.kind, "QualificationKind"),
                         "certificate": q.certificate_number,
-                        "eqf": q.eqf_level or "",
+                        "eqf": str(q.eqf_level or ""),
                         "issuer": q.issuer,
                         "from": format_date(q.valid_from, lang),
                         "until": format_date(q.valid_until, lang)

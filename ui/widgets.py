@@ -74,7 +74,16 @@ def kpi_tiles(overview: Overview, actor: Actor) -> None:
                     )
 
 
-ALERT_TARGETS = {"specialist": ("providers", "specialist")}
+ALERT_TARGETS = {
+    "specialist": ("providers", "specialist"),
+    "material": ("materials", "material"),
+    "task": ("tasks", "task"),
+    "partner": ("partners", "partner"),
+    "feedback": ("feedback", "feedback"),
+    "contract": ("contracts", "contract"),
+    "event": ("calendar", "event"),
+    "provider": ("providers", "provider"),
+}
 
 
 def _alert_link(actor: Actor, table: str, record_id: int | None) -> str | None:
@@ -121,7 +130,7 @@ _LABELLED_PARAMS = {
     "kind": "QualificationKind",
     "qualification": "QualificationKind",
     "step": "OnboardingStepKind",
-    "status": "OnboardingStatus",
+    "onboarding_status": "OnboardingStatus",
 }
 
 

@@ -49,6 +49,7 @@ from core.models import (
     utc_now,
 )
 from core.permissions import Actor, Permission, require, write_service
+from core.services import events
 
 STEP_ORDER: tuple[OnboardingStepKind, ...] = tuple(OnboardingStepKind)
 # The status the steps reach, checked from the last step backwards.
@@ -308,18 +309,42 @@ def _load_steps(session: Session, provider_ids: list[int] | None) -> dict[int, l
     return steps
 
 
+@dataclass(frozen=True)
+class _InfoDays:
+    """The yearly info-day rule and who met it, fetched once for a whole list."""
+
+    required: bool
+    last_attended: dict[int, date]
+
+    @classmethod
+    def load(cls, session: Session, on: date, provider_ids: list[int] | None = None) -> _InfoDays:
+        return cls(
+            required=events.info_day_required(session),
+            last_attended=events.info_day_attendance(session, on=on, provider_ids=provider_ids),
+        )
+
+
 def _readiness(
-    people: list[SpecialistRead], steps: list[StepRead], requirements: tuple[str, ...]
+    people: list[SpecialistRead],
+    steps: list[StepRead],
+    requirements: tuple[str, ...],
+    info_days: _InfoDays,
+    provider_id: int,
 ) -> ProviderReadiness:
     return provider_readiness(
         specialists=[(p.name, p.active, p.eligibility) for p in people],
         steps_done={s.step for s in steps},
         requirements=requirements,
+        last_info_day=info_days.last_attended.get(provider_id),
+        info_day_required=info_days.required,
     )
 
 
-def _detail(row: Provider, people: list[SpecialistRead], steps: list[StepRead]) -> ProviderDetail:
+def _detail(
+    row: Provider, people: list[SpecialistRead], steps: list[StepRead], info_days: _InfoDays
+) -> ProviderDetail:
     assert row.id is not None
+    referrals = _readiness(people, steps, PROVIDER_REQUIREMENTS, info_days, row.id)
     return ProviderDetail(
         id=row.id,
         name=row.name,
@@ -337,15 +362,15 @@ def _detail(row: Provider, people: list[SpecialistRead], steps: list[StepRead]) 
         version=row.version,
         steps=tuple(steps),
         specialists=tuple(people),
-        readiness=_readiness(people, steps, PROVIDER_REQUIREMENTS)
+        readiness=referrals
         if row.onboarding_status == OnboardingStatus.ACTIVE
         else ProviderReadiness(
             (
-                Reason("readiness.not_active", {"status": row.onboarding_status}),
-                *_readiness(people, steps, PROVIDER_REQUIREMENTS).missing,
+                Reason("readiness.not_active", {"onboarding_status": row.onboarding_status}),
+                *referrals.missing,
             )
         ),
-        activation=_readiness(people, steps, ACTIVATION_REQUIREMENTS),
+        activation=_readiness(people, steps, ACTIVATION_REQUIREMENTS, info_days, row.id),
     )
 
 
@@ -356,7 +381,7 @@ def get_provider(session: Session, actor: Actor, *, provider_id: int, on: date) 
         raise NotFound(table="provider", id=provider_id)
     people = _load_people(session, [provider_id], on).get(provider_id, [])
     steps = _load_steps(session, [provider_id]).get(provider_id, [])
-    return _detail(row, people, steps)
+    return _detail(row, people, steps, _InfoDays.load(session, on, [provider_id]))
 
 
 def provider_of_specialist(session: Session, actor: Actor, *, specialist_id: int) -> int | None:
@@ -369,21 +394,28 @@ def all_details(session: Session, actor: Actor, *, on: date) -> list[ProviderDet
     require(session, actor, Permission.VIEW_RECORDS, action="providers.all_details")
     people = _load_people(session, None, on)
     steps = _load_steps(session, None)
+    info_days = _InfoDays.load(session, on)
     rows = session.exec(select(Provider).order_by(col(Provider.name)))
-    return [_detail(row, people.get(row.id or 0, []), steps.get(row.id or 0, [])) for row in rows]
+    return [
+        _detail(row, people.get(row.id or 0, []), steps.get(row.id or 0, []), info_days)
+        for row in rows
+    ]
 
 
 def ready_provider_count(session: Session, *, on: date) -> int:
     """Active providers that may receive referrals now (an aggregate, for the Overview)."""
     people = _load_people(session, None, on)
     steps = _load_steps(session, None)
+    info_days = _InfoDays.load(session, on)
     rows = session.exec(
         select(Provider).where(Provider.onboarding_status == OnboardingStatus.ACTIVE.value)
     )
     return sum(
         1
         for row in rows
-        if _detail(row, people.get(row.id or 0, []), steps.get(row.id or 0, [])).readiness.ready
+        if _detail(
+            row, people.get(row.id or 0, []), steps.get(row.id or 0, []), info_days
+        ).readiness.ready
     )
 
 
@@ -644,7 +676,13 @@ def set_status(
     if wanted is OnboardingStatus.ACTIVE:
         people = _load_people(session, [provider_id], on).get(provider_id, [])
         steps = _load_steps(session, [provider_id]).get(provider_id, [])
-        activation = _readiness(people, steps, ACTIVATION_REQUIREMENTS)
+        activation = _readiness(
+            people,
+            steps,
+            ACTIVATION_REQUIREMENTS,
+            _InfoDays.load(session, on, [provider_id]),
+            provider_id,
+        )
         if not activation.ready:
             raise ValidationFailed(
                 [("onboarding_status", reason.key, reason.params) for reason in activation.missing]

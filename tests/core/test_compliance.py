@@ -119,6 +119,13 @@ def test_provider_readiness_lists_exactly_what_is_missing():
     assert not readiness.ready
 
     eligible = evaluate([held(Q.MASTER_PSYCHOLOGY)], TODAY)
-    ready = provider_readiness(specialists=[("Mari Tamm", True, eligible)],
-                               steps_done={"contract_signed", "info_session_attended"})
+    steps = {"contract_signed", "info_session_attended"}
+    ready = provider_readiness(specialists=[("Mari Tamm", True, eligible)], steps_done=steps,
+                               last_info_day=date(2026, 3, 12))
     assert ready.ready
+    no_info_day = provider_readiness(specialists=[("Mari Tamm", True, eligible)],
+                                     steps_done=steps)
+    assert [r.key for r in no_info_day.missing] == ["readiness.info_day_missing"]
+    rule_off = provider_readiness(specialists=[("Mari Tamm", True, eligible)],
+                                  steps_done=steps, info_day_required=False)
+    assert rule_off.ready

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import importlib
 import inspect
+import pkgutil
 
 import pytest
 from sqlalchemy import func, select
 from sqlmodel import SQLModel
 
+import core.services
 from core import db
+from core import due as _due  # noqa: F401 - registers services
 from core.errors import PermissionDenied
 from core.models import AuditEntry, Role
 from core.permissions import (
@@ -18,8 +22,10 @@ from core.permissions import (
     Permission,
     permissions_of,
 )
-from core.services import admin as _admin  # noqa: F401 - registers services
-from core.services import users as _users  # noqa: F401 - registers services
+
+# Every service module registers its writes on import; walk them all, whatever ran before.
+for _module in pkgutil.iter_modules(core.services.__path__):
+    importlib.import_module(f"core.services.{_module.name}")
 
 
 def test_coordinator_edits_imports_and_exports_but_never_manages_users():

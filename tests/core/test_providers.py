@@ -10,7 +10,7 @@ from sqlmodel import select
 
 from core import db
 from core.errors import ConflictError, PermissionDenied, ValidationFailed
-from core.models import AuditEntry, Provider, Specialist
+from core.models import AuditEntry, Provider, Setting, Specialist
 from core.services import providers
 from tests.conftest import actor_with
 
@@ -154,7 +154,13 @@ def test_a_verified_specialist_and_every_step_make_the_provider_active_and_ready
         providers.set_status(session, coordinator, provider_id=provider_id, status="active",
                              expected_version=detail.version, on=TODAY)
     detail = _detail(coordinator, provider_id)
-    assert detail.onboarding_status == "active" and detail.readiness.ready
+    assert detail.onboarding_status == "active"
+    # Active, but the yearly info day is still missing; with the rule switched off, ready.
+    assert [r.key for r in detail.readiness.missing] == ["readiness.info_day_missing"]
+    with db.write_session() as session:
+        rule = session.exec(select(Setting).where(Setting.key == "info_day_required_yearly"))
+        rule.one().value = False
+    assert _detail(coordinator, provider_id).readiness.ready
 
 
 def test_changing_a_verified_qualification_needs_verifying_again(engine, coordinator):
