@@ -1,0 +1,18 @@
+"""Development proposals (duties 3.4 and 3.12): the log, one proposal, the coordinator's
+drafting and submitting, and the lead's decision. The open proposal lives in the URL."""
+
+import streamlit as st
+
+from core.permissions import Permission
+from ui import guard, proposal_views
+from ui.i18n import tr
+
+actor = guard.page(Permission.VIEW_RECORDS, title_key="proposals.title")
+params = st.query_params
+
+st.title(tr("proposals.title"))
+proposal_views.new_proposal(actor, params)
+proposal_views.proposal_log(actor, params)
+if params.get("proposal", "").isdigit():
+    st.divider()
+    proposal_views.proposal_detail(actor, int(params["proposal"]))
