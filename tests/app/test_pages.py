@@ -7,7 +7,8 @@ import pytest
 from sqlalchemy import select
 
 from core import db
-from core.models import AuditEntry
+from core.config import DEMO_PASSWORD
+from core.models import AuditEntry, Role
 from core.services import users
 from tests.app.conftest import all_text, new_app, sign_in
 from tests.conftest import actor_with
@@ -81,9 +82,6 @@ USERS = {"koordinaator": "coordinator", "tiimijuht": "lead", "vaatleja": "viewer
 
 
 def _empty_database_with_users(db_url: str) -> None:
-    from core.config import DEMO_PASSWORD
-    from core.models import Role
-
     system = actor_with(Role.ADMIN, username="cli")
     with db.write_session() as session:
         for username, role in USERS.items():
@@ -227,7 +225,7 @@ def test_admin_creates_a_user_and_a_bad_one_is_refused_by_field(demo_db):
 
 
 def test_user_text_is_shown_as_text(demo_db):
-    system = actor_with(__import__("core.models").models.Role.ADMIN, username="cli")
+    system = actor_with(Role.ADMIN, username="cli")
     with db.write_session() as session:
         users.create_user(
             session,
