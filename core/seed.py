@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import delete, insert, update
+from sqlalchemy import delete, func, insert, update
 from sqlmodel import Session, SQLModel, col, select
 
 from core import audit
@@ -362,6 +362,7 @@ def seed_demo(
     counts["material"] = _seed_materials(session, rng, today, now, coordinator_id)
     counts["partner"] = _seed_partners(session, rng, today, now)
     counts["task"] = _seed_tasks(session, rng, today, now, user_ids)
+    _fit_ceilings(session, rng)
     audit.record_write(
         session,
         actor,
@@ -1398,3 +1399,29 @@ def _seed_tasks(
         now,
     )
     return len(ids)
+
+
+def _fit_ceilings(session: Session, rng: random.Random) -> None:
+    """Raise ceilings that the demo sessions outgrew, leaving most contracts 55-92 % used.
+
+    Contracts are drawn before the sessions, so a busy provider's ceiling could be a
+    fraction of what its clients used; a real ceiling is sized to the expected volume.
+    Drawn last, so the rest of the demo data does not change.
+    """
+    used = (
+        select(col(Contract.id), col(Contract.ceiling_cents), func.sum(TherapySession.cost_cents))
+        .join(TherapySession, col(TherapySession.provider_id) == col(Contract.provider_id))
+        .where(
+            col(TherapySession.session_date) >= col(Contract.start_date),
+            col(TherapySession.session_date) <= col(Contract.end_date),
+        )
+        .group_by(col(Contract.id), col(Contract.ceiling_cents))
+        .order_by(col(Contract.id))
+    )
+    for contract_id, ceiling, spent in session.execute(used).all():
+        share = rng.choice([0.55, 0.65, 0.75, 0.82, 0.92])
+        fitted = -(-int(spent / share) // 500_000) * 500_000  # up to whole 5 000 €
+        if fitted > ceiling:
+            session.execute(
+                update(Contract).where(col(Contract.id) == contract_id).values(ceiling_cents=fitted)
+            )

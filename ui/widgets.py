@@ -112,12 +112,12 @@ def alert_table(overview: Overview, actor: Actor) -> None:
         hide_index=True,
         width="stretch",
         column_config={
-            "severity": tr("alerts.severity"),
-            "date": tr("alerts.date"),
-            "what": tr("alerts.what"),
-            "subject": tr("alerts.subject"),
+            "severity": st.column_config.TextColumn(tr("alerts.severity"), width="small"),
+            "date": st.column_config.TextColumn(tr("alerts.date"), width="small"),
+            "what": st.column_config.TextColumn(tr("alerts.what"), width="large"),
+            "subject": st.column_config.TextColumn(tr("alerts.subject"), width="medium"),
             "link": st.column_config.LinkColumn(
-                tr("alerts.link"), display_text=tr("overview.open")
+                tr("alerts.link"), display_text=tr("overview.open"), width="small"
             ),
         },
     )
