@@ -26,7 +26,7 @@ from sqlmodel import Session, col, select
 
 from core import audit
 from core.budget import contract_budgets, total_budget
-from core.dates import add_months
+from core.dates import add_months, local_today
 from core.formatting import TALLINN, format_date, format_datetime, format_money
 from core.i18n import enum_label, t
 from core.models import Case, Contract, Invoice, InvoiceStatus, Provider, TherapySession
@@ -293,8 +293,7 @@ def build_report(
     )
 
 
-def _today() -> date:
-    return datetime.now(TALLINN).date()
+_today = local_today
 
 
 # --- rendering ---------------------------------------------------------------------------

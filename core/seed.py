@@ -22,7 +22,7 @@ from sqlmodel import Session, SQLModel, col, select
 
 from core import audit
 from core.config import DEMO_PASSWORD
-from core.dates import add_months
+from core.dates import add_months, local_today
 from core.formatting import TALLINN
 from core.models import (
     Case,
@@ -323,7 +323,7 @@ def seed_demo(
 
     started = clock.perf_counter()
     actor = actor or system_actor(Role.ADMIN)
-    today = today or datetime.now(TALLINN).date()
+    today = today or local_today()
     rng = random.Random(seed)
     now = utc_now()
     report = SeedReport()

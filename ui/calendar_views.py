@@ -4,7 +4,6 @@ hours and the info-day rule. Every write goes through core.services.events."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -13,7 +12,6 @@ import streamlit as st
 
 from core import calendar_files, db
 from core.dates import add_months
-from core.errors import DomainError
 from core.formatting import TALLINN, format_date, format_datetime, format_number
 from core.models import Audience, EventKind, EventStatus, Language, ParticipantKind
 from core.permissions import Actor, Permission
@@ -34,19 +32,6 @@ MONTH_CELL_HEIGHT = 175
 MONTH_CELL_EVENTS = 3
 EVENT_PARAM = "event"
 PAGE = "pages/2_Calendar.py"
-
-
-def _write(actor: Actor, service: Callable[..., Any], success_key: str, **inputs: Any) -> Any:
-    """Run one write service in its own transaction; show a translated error, never raise."""
-    try:
-        with db.write_session() as session:
-            result = service(session, actor, **inputs)
-    except DomainError as error:
-        widgets.show_error(error)
-        return None
-    if success_key:
-        st.toast(tr(success_key), icon=":material/check_circle:")
-    return result if result is not None else True
 
 
 def open_event(event_id: int) -> None:
@@ -355,9 +340,9 @@ def event_form(actor: Actor, event: EventRead | None, today: date) -> int | None
         "description": description,
     }
     if event is None:
-        created = _write(actor, events.create_event, "events.created", data=data)
+        created = widgets.write(actor, events.create_event, "events.created", data=data)
         return int(created) if created else None
-    promoted = _write(
+    promoted = widgets.write(
         actor,
         events.update_event,
         "events.saved",
@@ -500,7 +485,7 @@ def event_detail(actor: Actor, detail: EventDetail, today: date) -> None:
                 key=f"cancel_pick_{event.id}",
             )
             if st.button(tr("events.cancel_registration"), key=f"cancel_{event.id}"):
-                promoted = _write(
+                promoted = widgets.write(
                     actor,
                     events.cancel_registration,
                     "events.cancelled",
@@ -562,7 +547,7 @@ def _registration_form(actor: Actor, event: EventRead) -> None:
             tr("events.participant_name"), key=f"register_name_{event.id}"
         )
     if st.button(tr("events.register"), type="primary", key=f"register_{event.id}"):
-        result = _write(actor, events.register, "", event_id=event.id, **inputs)
+        result = widgets.write(actor, events.register, "", event_id=event.id, **inputs)
         if result is not None:
             if result.status == "waitlisted":
                 st.session_state["_calendar_flash"] = tr(
@@ -614,7 +599,7 @@ def _attendance_editor(actor: Actor, event: EventRead, registrations: list[Any])
             {"id": int(row.id), "version": versions[int(row.id)], "attended": bool(row.attended)}
             for row in edited.itertuples(index=False)
         ]
-        if _write(
+        if widgets.write(
             actor,
             events.mark_attendance,
             "events.attendance_saved",
@@ -680,7 +665,7 @@ def supervision_view(actor: Actor, today: date) -> None:
                     (buttons[0], True, "supervision.attended"),
                     (buttons[1], False, "supervision.missed"),
                 ):
-                    if column.button(tr(key), key=f"supervision_{attended}") and _write(
+                    if column.button(tr(key), key=f"supervision_{attended}") and widgets.write(
                         actor,
                         events.log_own_attendance,
                         "supervision.saved",

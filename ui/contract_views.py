@@ -29,6 +29,10 @@ _IMPORT_DONE = "_invoice_import_done"
 # --- messages and writes -----------------------------------------------------------------
 
 
+def _write(actor: Actor, service: Callable[..., Any], success_key: str, **inputs: Any) -> Any:
+    return widgets.write(actor, service, success_key, explain=_readable, **inputs)
+
+
 def _readable(error: DomainError) -> DomainError:
     """Status codes as labels and money as money in the problems of a refused write."""
     if not isinstance(error, ValidationFailed):
@@ -49,19 +53,6 @@ def _readable(error: DomainError) -> DomainError:
             shown["current"] = label(str(shown["current"]), enum_name)
         problems.append((name, key, shown))
     return ValidationFailed(problems)
-
-
-def _write(actor: Actor, service: Callable[..., Any], success_key: str, **inputs: Any) -> Any:
-    """Run one write service in its own transaction; show a translated error, never raise."""
-    try:
-        with db.write_session() as session:
-            result = service(session, actor, **inputs)
-    except DomainError as error:
-        widgets.show_error(_readable(error))
-        return None
-    if success_key:
-        st.toast(tr(success_key), icon=":material/check_circle:")
-    return result if result is not None else True
 
 
 def _money(cents: int | None) -> str:

@@ -13,7 +13,8 @@ from core.formatting import format_date
 from core.permissions import Actor, Permission
 from ui import widgets
 from ui.i18n import current_language, label, tr
-from ui.info_common import record_link, selected_row, write
+from ui.info_common import record_link, selected_row
+from ui.widgets import write
 
 HORIZONS = (14, 30, 60, 90, 180, 365)
 

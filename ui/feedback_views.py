@@ -55,19 +55,6 @@ def allowed_views(actor: Actor) -> list[str]:
     return views
 
 
-def _write(actor: Actor, service: Callable[..., Any], success_key: str, **inputs: Any) -> Any:
-    """Run one write service in its own transaction; show a translated error, never raise."""
-    try:
-        with db.write_session() as session:
-            result = service(session, actor, **inputs)
-    except DomainError as error:
-        widgets.show_error(error)
-        return None
-    if success_key:
-        st.toast(tr(success_key), icon=":material/check_circle:")
-    return result if result is not None else True
-
-
 def _optional(values: list[Any]) -> list[Any]:
     return [None, *values]
 
@@ -221,7 +208,7 @@ def _check_and_save(actor: Actor, data: dict[str, Any]) -> None:
         widgets.show_error(error)
         return
     if report.clean:
-        saved = _write(actor, feedback.create_feedback, "", data=data)
+        saved = widgets.write(actor, feedback.create_feedback, "", data=data)
         if saved:
             _finish_entry(int(saved))
         return
@@ -240,7 +227,7 @@ def _redaction_offer(actor: Actor, data: dict[str, Any], pending: dict[str, Any]
     st.text(pending["redacted"])
     columns = st.columns(3)
     if columns[0].button(tr("feedback.entry.accept_redaction"), type="primary", key="fb_accept"):
-        saved = _write(
+        saved = widgets.write(
             actor, feedback.create_feedback, "", data={**data, "text": pending["redacted"]}
         )
         if saved:
@@ -251,7 +238,7 @@ def _redaction_offer(actor: Actor, data: dict[str, Any], pending: dict[str, Any]
     if data["source"] != FeedbackSource.CLIENT.value and columns[2].button(
         tr("feedback.entry.keep_text"), key="fb_keep"
     ):
-        saved = _write(actor, feedback.create_feedback, "", data=data)
+        saved = widgets.write(actor, feedback.create_feedback, "", data=data)
         if saved:
             _finish_entry(int(saved))
     if data["source"] == FeedbackSource.CLIENT.value:
@@ -403,7 +390,7 @@ def feedback_detail(actor: Actor, feedback_id: int) -> None:
         )
         submitted = st.form_submit_button(tr("save"), type="primary", disabled=not may_edit)
     if submitted and may_edit:
-        done = _write(
+        done = widgets.write(
             actor,
             feedback.update_follow_up,
             "feedback.detail.saved",
@@ -444,7 +431,7 @@ def _proposal_part(actor: Actor, item: feedback.FeedbackRead) -> None:
         effect = st.text_area(tr("field.proposal.expected_effect"))
         create = st.form_submit_button(tr("feedback.detail.start_proposal"))
     if create:
-        created = _write(
+        created = widgets.write(
             actor,
             feedback.start_proposal,
             "feedback.detail.proposal_created",
@@ -477,7 +464,9 @@ def _link_existing(actor: Actor, item: feedback.FeedbackRead) -> None:
         format_func=choices.__getitem__,
         key=f"fb_link_{item.id}",
     )
-    if columns[1].button(tr("feedback.detail.link"), key=f"fb_link_button_{item.id}") and _write(
+    if columns[1].button(
+        tr("feedback.detail.link"), key=f"fb_link_button_{item.id}"
+    ) and widgets.write(
         actor,
         feedback.link_proposal,
         "feedback.detail.linked",
@@ -933,7 +922,7 @@ def themes_view(actor: Actor) -> None:
             theme.name + ("" if theme.active else f" ({tr('feedback.themes.retired')})")
         )
         button = "feedback.themes.retire" if theme.active else "feedback.themes.restore"
-        if columns[1].button(tr(button), key=f"fb_theme_{theme.id}") and _write(
+        if columns[1].button(tr(button), key=f"fb_theme_{theme.id}") and widgets.write(
             actor,
             feedback.set_theme_active,
             "feedback.themes.saved",
@@ -945,5 +934,5 @@ def themes_view(actor: Actor) -> None:
     with st.form("fb_new_theme", clear_on_submit=True):
         name = st.text_input(tr("feedback.themes.new"), max_chars=80)
         add = st.form_submit_button(tr("feedback.themes.add"))
-    if add and _write(actor, feedback.create_theme, "feedback.themes.saved", name=name):
+    if add and widgets.write(actor, feedback.create_theme, "feedback.themes.saved", name=name):
         st.rerun()

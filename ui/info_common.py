@@ -2,30 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
 import streamlit as st
 
-from core import db
-from core.errors import DomainError
 from core.permissions import Actor
-from ui import nav, widgets
+from ui import nav
 from ui.i18n import tr
-
-
-def write(actor: Actor, service: Callable[..., Any], success_key: str, **inputs: Any) -> Any:
-    """Run one write service in its own transaction; show a translated error, never raise."""
-    try:
-        with db.write_session() as session:
-            result = service(session, actor, **inputs)
-    except DomainError as error:
-        widgets.show_error(error)
-        return None
-    if success_key:
-        st.toast(tr(success_key), icon=":material/check_circle:")
-    return result if result is not None else True
 
 
 def record_link(actor: Actor, page_key: str, query: dict[str, str]) -> str | None:

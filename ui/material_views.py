@@ -13,7 +13,8 @@ from core.services import materials
 from core.services.materials import LanguageGap, MaterialRead, ReviewRead
 from ui import widgets
 from ui.i18n import current_language, label, tr
-from ui.info_common import selected_row, write
+from ui.info_common import selected_row
+from ui.widgets import write
 
 STATUS_MARKS = {"overdue": "✗", "never": "!", "due_soon": "!", "ok": "✓"}
 

@@ -16,7 +16,8 @@ from core.services import partners
 from core.services.partners import ContactRead, PartnerRead
 from ui import widgets
 from ui.i18n import current_language, label, tr
-from ui.info_common import selected_row, write
+from ui.info_common import selected_row
+from ui.widgets import write
 
 
 def _county(code: str | None) -> str:

@@ -18,8 +18,8 @@ from core.models import ProposalOrigin, ProposalStatus
 from core.permissions import Actor, Permission
 from core.services import proposals
 from ui import widgets
-from ui.feedback_views import _write
 from ui.i18n import current_language, label, tr
+from ui.widgets import write
 
 
 def proposal_log(actor: Actor, params: Any) -> None:
@@ -89,7 +89,7 @@ def new_proposal(actor: Actor, params: Any) -> None:
             effect = st.text_area(tr("field.proposal.expected_effect"))
             create = st.form_submit_button(tr("proposals.create"), type="primary")
         if create:
-            created = _write(
+            created = write(
                 actor,
                 proposals.create_proposal,
                 "proposals.created",
@@ -160,7 +160,7 @@ def _coordinator_actions(actor: Actor, item: proposals.ProposalRead) -> None:
                     tr("field.proposal.expected_effect"), value=item.expected_effect
                 )
                 save = st.form_submit_button(tr("save"))
-            if save and _write(
+            if save and write(
                 actor,
                 proposals.update_proposal,
                 "proposals.saved",
@@ -174,7 +174,7 @@ def _coordinator_actions(actor: Actor, item: proposals.ProposalRead) -> None:
                 expected_version=item.version,
             ):
                 st.rerun()
-        if st.button(tr("proposals.submit"), type="primary", key=f"pr_submit_{item.id}") and _write(
+        if st.button(tr("proposals.submit"), type="primary", key=f"pr_submit_{item.id}") and write(
             actor,
             proposals.submit_proposal,
             "proposals.submitted",
@@ -183,9 +183,7 @@ def _coordinator_actions(actor: Actor, item: proposals.ProposalRead) -> None:
         ):
             st.rerun()
     elif item.status == ProposalStatus.ACCEPTED.value:
-        if st.button(
-            tr("proposals.mark_done"), type="primary", key=f"pr_done_{item.id}"
-        ) and _write(
+        if st.button(tr("proposals.mark_done"), type="primary", key=f"pr_done_{item.id}") and write(
             actor,
             proposals.mark_done,
             "proposals.done",
@@ -218,7 +216,7 @@ def _lead_decision(actor: Actor, item: proposals.ProposalRead) -> None:
             format="DD.MM.YYYY",
         )
         decide = st.form_submit_button(tr("proposals.save_decision"), type="primary")
-    if decide and _write(
+    if decide and write(
         actor,
         proposals.decide_proposal,
         "proposals.decided",

@@ -3,16 +3,13 @@ qualifications and coverage. Every write goes through core.services.providers.""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
 import streamlit as st
 
-from core import db
 from core.charts import coverage_chart
 from core.compliance import Reason
-from core.errors import DomainError
 from core.formatting import format_date, format_datetime
 from core.models import (
     County,
@@ -56,19 +53,6 @@ def _labels(codes: Any, enum_name: str) -> str:
 def reason_text(reason: Reason) -> str:
     """A compliance or readiness reason in the reader's language, with readable values."""
     return widgets.message(reason.key, reason.params)
-
-
-def _write(actor: Actor, service: Callable[..., Any], success_key: str, **inputs: Any) -> Any:
-    """Run one write service in its own transaction; show a translated error, never raise."""
-    try:
-        with db.write_session() as session:
-            result = service(session, actor, **inputs)
-    except DomainError as error:
-        widgets.show_error(error)
-        return None
-    if success_key:
-        st.toast(tr(success_key), icon=":material/check_circle:")
-    return result if result is not None else True
 
 
 # --- list --------------------------------------------------------------------------------
@@ -218,9 +202,9 @@ def provider_form(actor: Actor, detail: ProviderDetail | None) -> int | None:
         "notes": notes,
     }
     if detail is None:
-        created = _write(actor, providers.create_provider, "providers.saved", data=data)
+        created = widgets.write(actor, providers.create_provider, "providers.saved", data=data)
         return int(created) if created else None
-    if _write(
+    if widgets.write(
         actor,
         providers.update_provider,
         "providers.saved",
@@ -283,7 +267,7 @@ def _status_actions(actor: Actor, detail: ProviderDetail) -> None:
             continue
         if column.button(tr(key), key=f"status_{status.value}"):
             today = widgets.today()
-            if _write(
+            if widgets.write(
                 actor,
                 providers.set_status,
                 "providers.saved",
@@ -336,7 +320,7 @@ def _onboarding(actor: Actor, detail: ProviderDetail, lang: str) -> None:
                     tr("providers.mark_done") if not record else tr("save")
                 )
                 clear = cells[3].form_submit_button(tr("providers.undo"), disabled=not record)
-            if save and _write(
+            if save and widgets.write(
                 actor,
                 providers.record_step,
                 "providers.saved",
@@ -346,7 +330,7 @@ def _onboarding(actor: Actor, detail: ProviderDetail, lang: str) -> None:
                 document_ref=reference,
             ):
                 st.rerun()
-            if clear and _write(
+            if clear and widgets.write(
                 actor,
                 providers.clear_step,
                 "providers.saved",
@@ -435,7 +419,7 @@ def _specialists(actor: Actor, detail: ProviderDetail, focus: str | None, lang: 
                     "active": bool(record.get("active", True)),
                 }
             )
-        if _write(
+        if widgets.write(
             actor,
             providers.save_specialists,
             "providers.saved",
@@ -472,7 +456,7 @@ def _add_specialist_form(actor: Actor, detail: ProviderDetail) -> None:
         )
         submitted = st.form_submit_button(tr("providers.add_specialist"), type="primary")
     row = {"name": name, "profession": profession, "languages": languages}
-    if submitted and _write(
+    if submitted and widgets.write(
         actor, providers.save_specialists, "providers.saved", provider_id=detail.id, rows=[row]
     ):
         st.rerun()
@@ -534,7 +518,7 @@ def _qualifications(actor: Actor, person: SpecialistRead, lang: str, editable: b
                 )
                 reference = cells[1].text_input(tr("field.document_ref"), key=f"vref_{q.id}")
                 clicked = cells[2].form_submit_button(tr("providers.mark_verified"), type="primary")
-            if clicked and _write(
+            if clicked and widgets.write(
                 actor,
                 providers.verify_qualification,
                 "providers.verified",
@@ -573,7 +557,7 @@ def _qualifications(actor: Actor, person: SpecialistRead, lang: str, editable: b
                 "valid_from": valid_from,
                 "valid_until": valid_until,
             }
-            if _write(
+            if widgets.write(
                 actor,
                 providers.save_qualification,
                 "providers.saved",

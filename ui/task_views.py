@@ -13,7 +13,8 @@ from core.services import tasks
 from core.services.tasks import CommentRead, TaskRead
 from ui import widgets
 from ui.i18n import current_language, label, tr
-from ui.info_common import selected_row, write
+from ui.info_common import selected_row
+from ui.widgets import write
 
 
 def _due(task: TaskRead, lang: str) -> str:

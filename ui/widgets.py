@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from collections.abc import Callable
+from datetime import date
+from typing import Any
 
 import pandas as pd
 import streamlit as st
 
+from core import db
+from core.dates import local_today
 from core.errors import ConflictError, DomainError, PermissionDenied, ValidationFailed
-from core.formatting import TALLINN, format_date, format_money, format_number
+from core.formatting import format_date, format_money, format_number
 from core.permissions import Actor
 from core.stats import Overview, Tile
 from ui import nav
@@ -19,7 +23,7 @@ TILE_HEIGHT = 170  # pixels: every tile the same size, with or without a link
 
 
 def today() -> date:
-    return datetime.now(TALLINN).date()
+    return local_today()
 
 
 def _tile_value(tile: Tile) -> tuple[str, str | None]:
@@ -150,6 +154,30 @@ def message(key: str, params: dict[str, object]) -> str:
         inner = {k: v for k, v in params.items() if k not in ("name", "reason")}
         shown["reason"] = message(str(params["reason"]), inner)
     return tr(key, **shown)
+
+
+def write(
+    actor: Actor,
+    service: Callable[..., Any],
+    success_key: str,
+    *,
+    explain: Callable[[DomainError], DomainError] | None = None,
+    **inputs: Any,
+) -> Any:
+    """Run one write service in its own transaction; show a translated error, never raise.
+
+    Returns the service's result (True when it returns nothing), or None when refused.
+    `explain` may rewrite a refusal's parameters for display before it is shown.
+    """
+    try:
+        with db.write_session() as session:
+            result = service(session, actor, **inputs)
+    except DomainError as error:
+        show_error(explain(error) if explain else error)
+        return None
+    if success_key:
+        st.toast(tr(success_key), icon=":material/check_circle:")
+    return result if result is not None else True
 
 
 def show_error(error: DomainError) -> None:

@@ -13,7 +13,7 @@ action taken. Any feedback can start a development proposal (core.services.propo
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 import pandas as pd
@@ -21,6 +21,7 @@ from pydantic import BaseModel, Field, ValidationError, field_validator
 from sqlmodel import Session, col, func, select
 
 from core import audit, pii
+from core.dates import local_today
 from core.errors import ConflictError, NotFound, ValidationFailed
 from core.formatting import TALLINN
 from core.models import (
@@ -43,8 +44,7 @@ STATUS_ORDER: tuple[str, ...] = tuple(status.value for status in FeedbackStatus)
 LIST_LIMIT = 500
 
 
-def _today() -> date:
-    return datetime.now(TALLINN).date()
+_today = local_today
 
 
 class FeedbackInput(BaseModel):

@@ -13,14 +13,14 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 import pandas as pd
 from sqlmodel import Session, select
 
 from core import audit, pii
-from core.formatting import TALLINN
+from core.dates import local_today
 from core.i18n import LANGUAGES, enum_label
 from core.models import (
     Feedback,
@@ -334,8 +334,7 @@ def _plan(
     return planned, problems, table
 
 
-def _today() -> date:
-    return datetime.now(TALLINN).date()
+_today = local_today
 
 
 def preview_import(

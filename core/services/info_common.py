@@ -7,20 +7,18 @@ with another area's keys.
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 from sqlmodel import Session
 
+from core.dates import local_today
 from core.errors import ConflictError, NotFound, ValidationFailed
-from core.formatting import TALLINN
 
 Problem = tuple[str, str, dict[str, Any]]
 
 
-def tallinn_today() -> date:
-    return datetime.now(TALLINN).date()
+tallinn_today = local_today
 
 
 def problems_from(error: ValidationError, prefix: str) -> list[Problem]:

@@ -29,8 +29,8 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from core import audit
+from core.dates import local_today
 from core.errors import NotFound, ValidationFailed
-from core.formatting import TALLINN
 from core.models import (
     Case,
     Contract,
@@ -61,8 +61,7 @@ EDITABLE = (IS.RECEIVED.value, IS.CHECKED.value)
 Progress = Callable[[float, str], None]
 
 
-def _today() -> date:
-    return datetime.now(TALLINN).date()
+_today = local_today
 
 
 # --- input -------------------------------------------------------------------------------

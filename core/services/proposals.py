@@ -9,7 +9,7 @@ is the lead's only write here. The decision keeps its text, date and who made it
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 import pandas as pd
@@ -18,16 +18,15 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, func, select
 
 from core import audit
+from core.dates import local_today
 from core.errors import ConflictError, NotFound, ValidationFailed
-from core.formatting import TALLINN
 from core.models import Feedback, Proposal, ProposalOrigin, ProposalStatus, User
 from core.permissions import Actor, Permission, require, write_service
 
 DECISIONS = (ProposalStatus.ACCEPTED.value, ProposalStatus.REJECTED.value)
 
 
-def _today() -> date:
-    return datetime.now(TALLINN).date()
+_today = local_today
 
 
 class ProposalInput(BaseModel):

@@ -19,7 +19,7 @@ import functools
 import re
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from enum import StrEnum
 from typing import Any, Literal
 
@@ -28,8 +28,8 @@ from pydantic import BaseModel, ValidationError
 from sqlmodel import Session, col, select
 
 from core import audit
+from core.dates import local_today
 from core.errors import ValidationFailed
-from core.formatting import TALLINN
 from core.i18n import CATALOGUES, LANGUAGES, enum_label, t
 from core.models import (
     County,
@@ -838,8 +838,7 @@ def _labels(values: Sequence[str], enum_name: str, lang: str) -> str:
     return ", ".join(_label(value, enum_name, lang) for value in values)
 
 
-def _today() -> date:
-    return datetime.now(TALLINN).date()
+_today = local_today
 
 
 def _header(names: Sequence[str], lang: str) -> list[str]:

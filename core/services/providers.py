@@ -29,6 +29,7 @@ from core.compliance import (
     provider_readiness,
     qualification_status,
 )
+from core.dates import local_today
 from core.errors import ConflictError, NotFound, ValidationFailed
 from core.models import (
     County,
@@ -596,7 +597,7 @@ def record_step(
         kind = OnboardingStepKind(step)
     except ValueError as error:
         raise ValidationFailed([("step", "invalid.step", {})]) from error
-    if done_on > date.today():
+    if done_on > local_today():
         raise ValidationFailed([("done_on", "invalid.future_date", {})])
     if len(document_ref) > 100:
         raise ValidationFailed([("document_ref", "invalid.document_ref", {})])

@@ -3,11 +3,10 @@ try to activate, see what is missing; the lead reads without edit controls."""
 
 from __future__ import annotations
 
-from datetime import date
-
 from sqlmodel import select
 
 from core import db
+from core.dates import local_today
 from core.models import Provider, Role
 from core.services import providers
 from tests.app.conftest import all_text, new_app, sign_in
@@ -80,7 +79,7 @@ def test_the_list_filters_and_counts_on_demo_data(demo_db):
 
 def test_a_specialist_link_from_the_overview_opens_their_provider(demo_db):
     with db.read_session() as session:
-        everyone = providers.all_details(session, actor_with(Role.LEAD), on=date.today())
+        everyone = providers.all_details(session, actor_with(Role.LEAD), on=local_today())
     detail = next(d for d in everyone if d.specialists)
     person = detail.specialists[0]
     app = _open("tiimijuht", specialist=str(person.id))

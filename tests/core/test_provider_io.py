@@ -14,6 +14,7 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from core import db
+from core.dates import local_today
 from core.errors import PermissionDenied
 from core.i18n import CATALOGUES
 from core.models import AuditEntry, Provider, Qualification, Specialist
@@ -22,7 +23,7 @@ from core.tabular import TableRefused, formula_like, read_table, template
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = ROOT / "data" / "samples"
-TODAY = date.today()
+TODAY = local_today()
 
 HEADER_ET = [
     "Nimi",

@@ -9,12 +9,13 @@ import pytest
 from sqlmodel import select
 
 from core import db
+from core.dates import local_today
 from core.errors import ConflictError, PermissionDenied, ValidationFailed
 from core.models import AuditEntry, Provider, Setting, Specialist
 from core.services import providers
 from tests.conftest import actor_with
 
-TODAY = date.today()
+TODAY = local_today()
 GOOD = {
     "name": "Hingerahu OÜ",
     "registry_code": "12345678",
