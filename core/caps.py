@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import and_, func
+from sqlalchemy import case as sql_case
 from sqlmodel import Session, col, select
 
 from core.errors import NotFound
@@ -120,20 +121,17 @@ def cases_near_cap(session: Session, actor: Actor, *, limit: int = 1000) -> list
 
 
 def cap_counts(session: Session) -> tuple[int, int]:
-    """How many cases are near (80 % up to the cap) and over the cap: one SQL query each."""
+    """How many cases are near (80 % up to the cap) and over the cap, in one SQL pass."""
     spent = _spent()
     cap = _cap_expression()
-    base = (
-        select(func.count())
+    near_cap = sql_case(
+        (and_(spent.c.spent >= cap * WARNING_SHARE, spent.c.spent <= cap), 1), else_=0
+    )
+    over_cap = sql_case((spent.c.spent > cap, 1), else_=0)
+    near, over = session.execute(
+        select(func.coalesce(func.sum(near_cap), 0), func.coalesce(func.sum(over_cap), 0))
         .select_from(Case)
         .join(spent, spent.c.case_id == col(Case.id))
         .where(cap.is_not(None))
-    )
-    over = int(session.execute(base.where(spent.c.spent > cap)).scalar() or 0)
-    near = int(
-        session.execute(
-            base.where(spent.c.spent >= cap * WARNING_SHARE, spent.c.spent <= cap)
-        ).scalar()
-        or 0
-    )
-    return near, over
+    ).one()
+    return int(near), int(over)

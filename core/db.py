@@ -19,7 +19,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session, create_engine
 
 from core.config import PROJECT_ROOT, load_settings
-from core.errors import ConflictError
+from core.errors import ConflictError, NotFound
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 _WRITE_OPTION = "tttvt_write"
@@ -93,6 +93,22 @@ def write_session(engine: Engine | None = None) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+def get_for_update(
+    session: Session, model: type[Any], record_id: int, expected_version: int | None
+) -> Any:
+    """The row a caller loaded earlier and now changes; refused when someone saved it since.
+
+    `expected_version` is the version the caller saw (None: it saw none, so any is newer).
+    version_id_col still guards the race between this check and the commit.
+    """
+    row = session.get(model, record_id)
+    if row is None:
+        raise NotFound(table=model.__tablename__, id=record_id)
+    if expected_version is None or row.version != expected_version:
+        raise ConflictError(table=model.__tablename__, id=record_id)
+    return row
 
 
 def alembic_config(url: str | None = None) -> Any:

@@ -22,7 +22,8 @@ from pydantic import BaseModel, Field, ValidationError, field_validator, model_v
 from sqlmodel import Session, col, select
 
 from core import audit
-from core.errors import ConflictError, NotFound, ValidationFailed
+from core.db import get_for_update
+from core.errors import NotFound, ValidationFailed
 from core.models import (
     Contract,
     ContractAmendment,
@@ -159,15 +160,6 @@ def validated(model: type[BaseModel], data: dict[str, Any], area: str) -> Any:
             if all(existing[0] != f"{area}.{name}" for existing in problems):
                 problems.append((f"{area}.{name}", f"invalid.{area}.{name}", {}))
         raise ValidationFailed(problems) from error
-
-
-def locked(session: Session, model: type[Any], record_id: int, expected_version: int) -> Any:
-    row = session.get(model, record_id)
-    if row is None:
-        raise NotFound(table=model.__tablename__, id=record_id)
-    if row.version != expected_version:
-        raise ConflictError(table=model.__tablename__, id=record_id)
-    return row
 
 
 # --- read models -------------------------------------------------------------------------
@@ -388,7 +380,7 @@ def update_contract(
 ) -> None:
     """Change a draft or a contract in review; after signing, changes are amendments."""
     values = _contract_values(validated(ContractInput, data, "contract"))
-    contract = locked(session, Contract, contract_id, expected_version)
+    contract = get_for_update(session, Contract, contract_id, expected_version)
     if lifecycle_status(contract.status) not in EDITABLE_STATUSES:
         raise ValidationFailed(
             [("contract.status", "contract.edit_after_signing", {"current": contract.status})]
@@ -470,7 +462,7 @@ def change_status(
     reason: str = "",
 ) -> str:
     """Take one allowed lifecycle step; a refused step says why. Returns the stored status."""
-    contract = locked(session, Contract, contract_id, expected_version)
+    contract = get_for_update(session, Contract, contract_id, expected_version)
     problems = transition_problems(contract, status, reason=reason, today=today)
     if problems:
         raise ValidationFailed(problems)
@@ -497,7 +489,7 @@ def add_amendment(
 ) -> int:
     """Record an amendment and apply its new ceiling or end date to the contract."""
     amendment = validated(AmendmentInput, data, "amendment")
-    contract = locked(session, Contract, contract_id, expected_version)
+    contract = get_for_update(session, Contract, contract_id, expected_version)
     problems: list[tuple[str, str, dict[str, Any]]] = []
     if lifecycle_status(contract.status) not in AMENDABLE_STATUSES:
         problems.append(

@@ -24,6 +24,7 @@ from sqlmodel import Session, col, select
 
 from core import audit
 from core.dates import add_months
+from core.db import get_for_update
 from core.errors import ConflictError, NotFound, ValidationFailed
 from core.formatting import TALLINN
 from core.models import (
@@ -714,15 +715,6 @@ def _event_values(data: EventInput) -> dict[str, Any]:
     return values
 
 
-def _locked(session: Session, model: type[Any], record_id: int, expected_version: int) -> Any:
-    row = session.get(model, record_id)
-    if row is None:
-        raise NotFound(table=model.__tablename__, id=record_id)
-    if row.version != expected_version:
-        raise ConflictError(table=model.__tablename__, id=record_id)
-    return row
-
-
 @write_service(Permission.EDIT_RECORDS)
 def create_event(session: Session, actor: Actor, *, data: dict[str, Any]) -> int:
     values = _event_values(_validated(data))
@@ -747,7 +739,7 @@ def update_event(
 ) -> list[int]:
     """Change an event; a larger capacity takes people from the waiting list (their ids)."""
     values = _event_values(_validated(data))
-    event = _locked(session, Event, event_id, expected_version)
+    event = get_for_update(session, Event, event_id, expected_version)
     changed = [
         key
         for key, value in values.items()
@@ -938,7 +930,7 @@ def cancel_registration(
     session: Session, actor: Actor, *, registration_id: int, expected_version: int
 ) -> list[int]:
     """Cancel a registration; a freed place goes to the first on the waiting list."""
-    registration = _locked(session, Registration, registration_id, expected_version)
+    registration = get_for_update(session, Registration, registration_id, expected_version)
     if registration.status == RegistrationStatus.CANCELLED.value:
         return []
     was_registered = registration.status == RegistrationStatus.REGISTERED.value

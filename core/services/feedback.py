@@ -22,7 +22,8 @@ from sqlmodel import Session, col, func, select
 
 from core import audit, pii
 from core.dates import local_today
-from core.errors import ConflictError, NotFound, ValidationFailed
+from core.db import get_for_update
+from core.errors import NotFound, ValidationFailed
 from core.formatting import TALLINN
 from core.models import (
     Event,
@@ -143,15 +144,6 @@ def _validated(model: type[BaseModel], data: dict[str, Any], area: str = "feedba
         raise ValidationFailed(problems) from error
 
 
-def _locked(session: Session, model: type[Any], record_id: int, expected_version: int) -> Any:
-    row = session.get(model, record_id)
-    if row is None:
-        raise NotFound(table=model.__tablename__, id=record_id)
-    if row.version != expected_version:
-        raise ConflictError(table=model.__tablename__, id=record_id)
-    return row
-
-
 # --- personal data -----------------------------------------------------------------------
 
 
@@ -225,7 +217,7 @@ def set_theme_active(
     session: Session, actor: Actor, *, theme_id: int, active: bool, expected_version: int
 ) -> None:
     """Retire a theme (it stays on old feedback and in the statistics) or bring it back."""
-    row = _locked(session, FeedbackTheme, theme_id, expected_version)
+    row = get_for_update(session, FeedbackTheme, theme_id, expected_version)
     if row.active != active:
         row.active = active
         session.flush()
@@ -334,7 +326,7 @@ def update_follow_up(
 ) -> None:
     """Move the status forward, and record the action, its owner and due date, and themes."""
     checked: FollowUpInput = _validated(FollowUpInput, data)
-    row = _locked(session, Feedback, feedback_id, expected_version)
+    row = get_for_update(session, Feedback, feedback_id, expected_version)
     problems: list[tuple[str, str, dict[str, Any]]] = []
     if STATUS_ORDER.index(checked.status.value) < STATUS_ORDER.index(row.status):
         problems.append(("feedback.status", "invalid.feedback.status_backwards", {}))
@@ -382,7 +374,7 @@ def start_proposal(
     """A draft development proposal with this feedback as its origin, linked to it."""
     from core.services.proposals import ProposalInput
 
-    row = _locked(session, Feedback, feedback_id, expected_version)
+    row = get_for_update(session, Feedback, feedback_id, expected_version)
     if row.proposal_id is not None:
         raise ValidationFailed([("feedback.proposal_id", "invalid.feedback.proposal_linked", {})])
     checked = _validated(
@@ -422,7 +414,7 @@ def link_proposal(
     expected_version: int,
 ) -> None:
     """Link feedback to an existing proposal (or unlink it with None)."""
-    row = _locked(session, Feedback, feedback_id, expected_version)
+    row = get_for_update(session, Feedback, feedback_id, expected_version)
     if proposal_id is not None and session.get(Proposal, proposal_id) is None:
         raise ValidationFailed([("feedback.proposal_id", "invalid.feedback.proposal_id", {})])
     if row.proposal_id != proposal_id:

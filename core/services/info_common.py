@@ -10,10 +10,9 @@ from __future__ import annotations
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
-from sqlmodel import Session
 
 from core.dates import local_today
-from core.errors import ConflictError, NotFound, ValidationFailed
+from core.errors import ValidationFailed
 
 Problem = tuple[str, str, dict[str, Any]]
 
@@ -37,16 +36,6 @@ def validated(model: type[BaseModel], data: dict[str, Any], prefix: str) -> Any:
         return model.model_validate(data)
     except ValidationError as error:
         raise ValidationFailed(problems_from(error, prefix)) from error
-
-
-def locked(session: Session, model: type[Any], record_id: int, expected_version: int | None) -> Any:
-    """The row to change, refused when someone saved it after the caller loaded it."""
-    row = session.get(model, record_id)
-    if row is None:
-        raise NotFound(table=model.__tablename__, id=record_id)
-    if expected_version is None or row.version != expected_version:
-        raise ConflictError(table=model.__tablename__, id=record_id)
-    return row
 
 
 def strip(value: Any) -> Any:

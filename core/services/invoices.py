@@ -30,6 +30,7 @@ from sqlmodel import Session, col, select
 
 from core import audit
 from core.dates import local_today
+from core.db import get_for_update
 from core.errors import NotFound, ValidationFailed
 from core.models import (
     Case,
@@ -42,7 +43,7 @@ from core.models import (
     utc_now,
 )
 from core.permissions import Actor, Permission, require, write_service
-from core.services.contracts import _Problems, locked, validated
+from core.services.contracts import _Problems, validated
 from core.tabular import ColumnSpec, Format, Problem, Table, TableRefused, read_table, template
 
 IS = InvoiceStatus
@@ -464,7 +465,7 @@ def update_invoice(
 ) -> None:
     """Correct an invoice that is not decided yet; a checked one must be checked again."""
     values = _invoice_values(session, data, invoice_id)
-    invoice = locked(session, Invoice, invoice_id, expected_version)
+    invoice = get_for_update(session, Invoice, invoice_id, expected_version)
     if invoice.status not in EDITABLE:
         raise ValidationFailed(
             [("invoice.status", "invoice.not_editable", {"current": invoice.status})]
@@ -515,7 +516,7 @@ def _reconciliation_of(session: Session, invoice: Invoice) -> Reconciliation:
 def check_invoice(
     session: Session, actor: Actor, *, invoice_id: int, expected_version: int
 ) -> None:
-    invoice = locked(session, Invoice, invoice_id, expected_version)
+    invoice = get_for_update(session, Invoice, invoice_id, expected_version)
     _step(invoice, IS.CHECKED.value)
     invoice.status = IS.CHECKED.value
     invoice.checked_by_id, invoice.checked_at = actor.user_id, utc_now()
@@ -535,7 +536,7 @@ def approve_invoice(
     session: Session, actor: Actor, *, invoice_id: int, expected_version: int
 ) -> None:
     """Approve a checked invoice that reconciles with the recorded sessions."""
-    invoice = locked(session, Invoice, invoice_id, expected_version)
+    invoice = get_for_update(session, Invoice, invoice_id, expected_version)
     _step(invoice, IS.APPROVED.value)
     result = _reconciliation_of(session, invoice)
     if not result.matches:
@@ -568,7 +569,7 @@ def approve_invoice(
 def reject_invoice(
     session: Session, actor: Actor, *, invoice_id: int, reason: str, expected_version: int
 ) -> None:
-    invoice = locked(session, Invoice, invoice_id, expected_version)
+    invoice = get_for_update(session, Invoice, invoice_id, expected_version)
     _step(invoice, IS.REJECTED.value)
     if len(reason.strip()) < 3:
         raise ValidationFailed([("invoice.rejection_reason", "invoice.reject.reason_required", {})])
@@ -590,7 +591,7 @@ def reject_invoice(
 def mark_paid(
     session: Session, actor: Actor, *, invoice_id: int, paid_on: date, expected_version: int
 ) -> None:
-    invoice = locked(session, Invoice, invoice_id, expected_version)
+    invoice = get_for_update(session, Invoice, invoice_id, expected_version)
     _step(invoice, IS.PAID.value)
     problems: list[tuple[str, str, dict[str, Any]]] = []
     if paid_on > _today():

@@ -18,6 +18,7 @@ from sqlmodel import Session, col, select
 
 from core import audit
 from core.dates import add_months
+from core.db import get_for_update
 from core.errors import NotFound, ValidationFailed
 from core.models import (
     Audience,
@@ -30,7 +31,7 @@ from core.models import (
     User,
 )
 from core.permissions import Actor, Permission, require, write_service
-from core.services.info_common import Problem, locked, problems_from, strip, tallinn_today
+from core.services.info_common import Problem, problems_from, strip, tallinn_today
 from core.settings import get_setting
 
 DUE_SOON_DAYS = 30
@@ -385,7 +386,7 @@ def update_material(
     expected_version: int,
 ) -> None:
     values, versions = _checked(data)
-    material = locked(session, Material, material_id, expected_version)
+    material = get_for_update(session, Material, material_id, expected_version)
     changed = [key for key, value in values.items() if getattr(material, key) != value]
     for key in changed:
         setattr(material, key, values[key])
@@ -426,7 +427,7 @@ def mark_reviewed(
         raise ValidationFailed(problems_from(error, "review")) from error
     if review.reviewed_on > tallinn_today():
         raise ValidationFailed([("review_reviewed_on", "invalid.future_date", {})])
-    material = locked(session, Material, material_id, expected_version)
+    material = get_for_update(session, Material, material_id, expected_version)
     if material.last_reviewed and review.reviewed_on < material.last_reviewed:
         raise ValidationFailed(
             [
@@ -473,7 +474,7 @@ def delete_material(
     session: Session, actor: Actor, *, material_id: int, expected_version: int
 ) -> None:
     """Remove a material, its language versions and its review history."""
-    material = locked(session, Material, material_id, expected_version)
+    material = get_for_update(session, Material, material_id, expected_version)
     for version in session.exec(
         select(MaterialLanguage).where(MaterialLanguage.material_id == material_id)
     ):

@@ -17,10 +17,11 @@ from sqlmodel import Session, col, select
 
 from core import audit
 from core.dates import add_months
+from core.db import get_for_update
 from core.errors import NotFound, ValidationFailed
 from core.models import ContactLog, County, EmailAddress, Partner, PartnerPerson, PartnerType
 from core.permissions import Actor, Permission, require, write_service
-from core.services.info_common import Problem, locked, problems_from, strip, tallinn_today
+from core.services.info_common import Problem, problems_from, strip, tallinn_today
 
 PhoneNumber = Annotated[
     str, StringConstraints(pattern=r"^\+?[0-9][0-9 ()-]{5,19}$", strip_whitespace=True)
@@ -290,7 +291,7 @@ def update_partner(
     session: Session, actor: Actor, *, partner_id: int, data: dict[str, Any], expected_version: int
 ) -> None:
     values = _partner_values(data)
-    partner = locked(session, Partner, partner_id, expected_version)
+    partner = get_for_update(session, Partner, partner_id, expected_version)
     changed = [key for key, value in values.items() if getattr(partner, key) != value]
     for key in changed:
         setattr(partner, key, values[key])
@@ -343,7 +344,7 @@ def save_people(
     saved: list[int] = []
     for row, values in checked:
         if row.get("id"):
-            person_row = locked(session, PartnerPerson, int(row["id"]), row.get("version"))
+            person_row = get_for_update(session, PartnerPerson, int(row["id"]), row.get("version"))
             if person_row.partner_id != partner_id:
                 raise NotFound(table="partner_person", id=row["id"])
             changed = [k for k, v in values.items() if getattr(person_row, k) != v]
@@ -406,7 +407,7 @@ def update_contact(
     session: Session, actor: Actor, *, contact_id: int, data: dict[str, Any], expected_version: int
 ) -> None:
     values = _contact_values(data)
-    row = locked(session, ContactLog, contact_id, expected_version)
+    row = get_for_update(session, ContactLog, contact_id, expected_version)
     changed = [key for key, value in values.items() if getattr(row, key) != value]
     for key in changed:
         setattr(row, key, values[key])

@@ -19,7 +19,8 @@ from sqlmodel import Session, col, func, select
 
 from core import audit
 from core.dates import local_today
-from core.errors import ConflictError, NotFound, ValidationFailed
+from core.db import get_for_update
+from core.errors import NotFound, ValidationFailed
 from core.models import Feedback, Proposal, ProposalOrigin, ProposalStatus, User
 from core.permissions import Actor, Permission, require, write_service
 
@@ -78,15 +79,6 @@ def _validated(model: type[BaseModel], data: dict[str, Any]) -> Any:
             if all(existing[0] != f"proposal.{name}" for existing in problems):
                 problems.append((f"proposal.{name}", f"invalid.proposal.{name}", {}))
         raise ValidationFailed(problems) from error
-
-
-def _locked(session: Session, proposal_id: int, expected_version: int) -> Proposal:
-    row = session.get(Proposal, proposal_id)
-    if row is None:
-        raise NotFound(table="proposal", id=proposal_id)
-    if row.version != expected_version:
-        raise ConflictError(table="proposal", id=proposal_id)
-    return row
 
 
 def _need_status(row: Proposal, *allowed: ProposalStatus) -> None:
@@ -192,7 +184,7 @@ def update_proposal(
 ) -> None:
     """Edit a proposal while it is a draft; once submitted, its text is what was decided on."""
     checked: ProposalInput = _validated(ProposalInput, data)
-    row = _locked(session, proposal_id, expected_version)
+    row = get_for_update(session, Proposal, proposal_id, expected_version)
     _need_status(row, ProposalStatus.DRAFT)
     values = checked.model_dump(mode="json")
     changed = [key for key, value in values.items() if getattr(row, key) != value]
@@ -210,7 +202,7 @@ def update_proposal(
 def submit_proposal(
     session: Session, actor: Actor, *, proposal_id: int, expected_version: int
 ) -> None:
-    row = _locked(session, proposal_id, expected_version)
+    row = get_for_update(session, Proposal, proposal_id, expected_version)
     _need_status(row, ProposalStatus.DRAFT)
     if not row.rationale.strip():
         raise ValidationFailed([("proposal.rationale", "invalid.proposal.rationale_required", {})])
@@ -224,7 +216,7 @@ def submit_proposal(
 
 @write_service(Permission.EDIT_RECORDS)
 def mark_done(session: Session, actor: Actor, *, proposal_id: int, expected_version: int) -> None:
-    row = _locked(session, proposal_id, expected_version)
+    row = get_for_update(session, Proposal, proposal_id, expected_version)
     _need_status(row, ProposalStatus.ACCEPTED)
     row.status = ProposalStatus.DONE.value
     session.flush()
@@ -261,7 +253,7 @@ def decide_proposal(
         raise ValidationFailed([("proposal.decision", "invalid.proposal.decision", {})])
     if checked.decided_on > _today():
         raise ValidationFailed([("proposal.decided_on", "invalid.future_date", {})])
-    row = _locked(session, proposal_id, expected_version)
+    row = get_for_update(session, Proposal, proposal_id, expected_version)
     _need_status(row, ProposalStatus.SUBMITTED)
     row.status = checked.decision
     row.decision_text = checked.decision_text

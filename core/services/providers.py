@@ -30,7 +30,8 @@ from core.compliance import (
     qualification_status,
 )
 from core.dates import local_today
-from core.errors import ConflictError, NotFound, ValidationFailed
+from core.db import get_for_update
+from core.errors import NotFound, ValidationFailed
 from core.models import (
     County,
     EmailAddress,
@@ -532,21 +533,12 @@ def create_provider(session: Session, actor: Actor, *, data: dict[str, Any]) -> 
     return provider.id
 
 
-def _locked(session: Session, model: type[Any], record_id: int, expected_version: int) -> Any:
-    row = session.get(model, record_id)
-    if row is None:
-        raise NotFound(table=model.__tablename__, id=record_id)
-    if row.version != expected_version:
-        raise ConflictError(table=model.__tablename__, id=record_id)
-    return row
-
-
 @write_service(Permission.EDIT_RECORDS)
 def update_provider(
     session: Session, actor: Actor, *, provider_id: int, data: dict[str, Any], expected_version: int
 ) -> None:
     values = _provider_values(_validated(ProviderInput, data))
-    provider = _locked(session, Provider, provider_id, expected_version)
+    provider = get_for_update(session, Provider, provider_id, expected_version)
     if _registry_code_taken(session, values["registry_code"], provider_id):
         raise ValidationFailed([("registry_code", "invalid.registry_code_taken", {})])
     changed = [key for key, value in values.items() if getattr(provider, key) != value]
@@ -673,7 +665,7 @@ def set_status(
         wanted = OnboardingStatus(status)
     except ValueError as error:
         raise ValidationFailed([("onboarding_status", "invalid.onboarding_status", {})]) from error
-    provider = _locked(session, Provider, provider_id, expected_version)
+    provider = get_for_update(session, Provider, provider_id, expected_version)
     if wanted is OnboardingStatus.ACTIVE:
         people = _load_people(session, [provider_id], on).get(provider_id, [])
         steps = _load_steps(session, [provider_id]).get(provider_id, [])
@@ -741,7 +733,7 @@ def save_specialists(
     saved: list[int] = []
     for row, values in checked:
         if row.get("id"):
-            specialist = _locked(session, Specialist, int(row["id"]), int(row["version"]))
+            specialist = get_for_update(session, Specialist, int(row["id"]), int(row["version"]))
             if specialist.provider_id != provider_id:
                 raise NotFound(table="specialist", id=row["id"])
             changed = [k for k, v in values.items() if getattr(specialist, k) != v]
@@ -795,7 +787,7 @@ def save_qualification(
         session.add(row)
         changed, action = list(values), "qualification.create"
     else:
-        row = _locked(session, Qualification, qualification_id, expected_version or 0)
+        row = get_for_update(session, Qualification, qualification_id, expected_version)
         changed = [k for k, v in values.items() if getattr(row, k) != v]
         for key in changed:
             setattr(row, key, values[key])
@@ -826,7 +818,7 @@ def verify_qualification(
         where = VerificationSource(source)
     except ValueError as error:
         raise ValidationFailed([("source", "invalid.source", {})]) from error
-    row = _locked(session, Qualification, qualification_id, expected_version)
+    row = get_for_update(session, Qualification, qualification_id, expected_version)
     row.verified_at, row.verified_by_id = utc_now(), actor.user_id
     row.source, row.document_ref = where.value, document_ref.strip()[:100]
     session.flush()
@@ -844,7 +836,7 @@ def verify_qualification(
 def delete_qualification(
     session: Session, actor: Actor, *, qualification_id: int, expected_version: int
 ) -> None:
-    row = _locked(session, Qualification, qualification_id, expected_version)
+    row = get_for_update(session, Qualification, qualification_id, expected_version)
     session.delete(row)
     session.flush()
     audit.record_write(

@@ -16,10 +16,11 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from core import audit
+from core.db import get_for_update
 from core.errors import NotFound, PermissionDenied, ValidationFailed
 from core.models import Priority, Task, TaskComment, TaskStatus, User
 from core.permissions import Actor, Permission, require, write_service
-from core.services.info_common import locked, problems_from, strip, tallinn_today
+from core.services.info_common import problems_from, strip, tallinn_today
 
 OPEN_STATUSES = (TaskStatus.OPEN.value, TaskStatus.IN_PROGRESS.value)
 CLOSED_STATUSES = (TaskStatus.DONE.value, TaskStatus.CANCELLED.value)
@@ -222,7 +223,7 @@ def set_status(
         raise ValidationFailed([("task_closing_note", "invalid.task_closing_note", {})])
     if len(cleaned) > 2000:
         raise ValidationFailed([("task_closing_note", "invalid.task_closing_note_long", {})])
-    task = locked(session, Task, task_id, expected_version)
+    task = get_for_update(session, Task, task_id, expected_version)
     changed = []
     if task.status != wanted.value:
         task.status = wanted.value
