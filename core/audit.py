@@ -49,17 +49,29 @@ def record_write(
     fields: Iterable[str] = (),
 ) -> None:
     record(session, actor, action, table=table, record_id=record_id, fields=fields)
-    bump_data_version(session)
+    bump_data_version(session, facts=table in FACT_TABLES or table == "*")
 
 
-def bump_data_version(session: Session) -> None:
+# Row 1 counts every write. Row 2 counts only writes to the tables the statistics snapshot
+# is built from, so that editing a material does not make the next statistics page reload
+# a million sessions.
+ALL_WRITES = 1
+FACT_WRITES = 2
+FACT_TABLES = frozenset({"case", "therapy_session", "outcome_measure", "provider"})
+
+
+def bump_data_version(session: Session, *, facts: bool = False) -> None:
+    rows = (ALL_WRITES, FACT_WRITES) if facts else (ALL_WRITES,)
     session.execute(
-        update(DataVersion).where(col(DataVersion.id) == 1).values(value=col(DataVersion.value) + 1)
+        update(DataVersion)
+        .where(col(DataVersion.id).in_(rows))
+        .values(value=col(DataVersion.value) + 1)
     )
 
 
-def data_version(session: Session) -> int:
-    value = session.execute(select(DataVersion.value).where(DataVersion.id == 1)).scalar()
+def data_version(session: Session, *, facts: bool = False) -> int:
+    row = FACT_WRITES if facts else ALL_WRITES
+    value = session.execute(select(DataVersion.value).where(DataVersion.id == row)).scalar()
     return int(value or 0)
 
 

@@ -103,7 +103,9 @@ def _first_sessions() -> Any:
 
 
 def activity_totals(session: Session, start: date, end: date) -> Totals:
-    """Sessions, cost, unduplicated clients and new clients in [start, end]: the one source."""
+    """Sessions, cost, unduplicated clients and new clients in [start, end]: the glossary's
+    definitions (core.statistics.glossary), which the statistics page computes too. A
+    client is new in the calendar year of their first session."""
     sessions, cost, clients = session.execute(
         select(
             func.count(),
@@ -112,10 +114,14 @@ def activity_totals(session: Session, start: date, end: date) -> Totals:
         ).where(*_in_period(start, end))
     ).one()
     first = _first_sessions()
+    served = (
+        select(col(TherapySession.case_id)).where(*_in_period(start, end)).distinct().subquery()
+    )
     new = session.execute(
         select(func.count())
         .select_from(first)
-        .where(first.c.first_on >= start, first.c.first_on <= end)
+        .join(served, served.c.case_id == first.c.case_id)
+        .where(first.c.first_on >= date(start.year, 1, 1))
     ).scalar()
     return Totals(int(sessions), int(cost), int(clients), int(new or 0))
 

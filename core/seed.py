@@ -307,6 +307,7 @@ def clear_domain_data(session: Session) -> None:
     for model in DOMAIN_TABLES:
         session.execute(delete(model))
     session.execute(delete(User).where(col(User.is_demo).is_(True)))
+    audit.bump_data_version(session, facts=True)
 
 
 def seed_demo(

@@ -27,6 +27,16 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "service_languages": ["et", "ru", "en"],
     "partner_next_step_alert_days": 14,
     "due_horizon_days": 60,
+    # The lead's KPI board: target, which direction is better, and the amber band.
+    "kpi_targets": {
+        "waiting_within_target": {"target": 0.8, "better": "higher", "tolerance": 0.1},
+        "waiting_median": {"target": 14, "better": "lower", "tolerance": 3},
+        "one_session_share": {"target": 0.15, "better": "lower", "tolerance": 0.05},
+        "outcome_improved": {"target": 0.5, "better": "higher", "tolerance": 0.1},
+        "satisfaction": {"target": 4.2, "better": "higher", "tolerance": 0.3},
+        "nps": {"target": 30, "better": "higher", "tolerance": 15},
+        "budget_use": {"target": 1.0, "better": "lower", "tolerance": 0.1},
+    },
 }
 
 DEFAULT_CLIENT_CAPS: list[tuple[date, int, str]] = [
@@ -47,8 +57,9 @@ DEFAULT_THRESHOLDS: list[tuple[str, int, int, int | None, int | None, int | None
 
 
 def ensure_reference_data(session: Session) -> None:
-    if session.get(DataVersion, 1) is None:
-        session.add(DataVersion(id=1, value=0))
+    for row in (1, 2):  # all writes, and writes to the statistics' fact tables
+        if session.get(DataVersion, row) is None:
+            session.add(DataVersion(id=row, value=0))
     existing = set(session.execute(select(Setting.key)).scalars())
     for key, value in DEFAULT_SETTINGS.items():
         if key not in existing:

@@ -16,6 +16,8 @@ from sqlalchemy import Engine, text
 from sqlmodel import SQLModel
 
 from core import db
+from core.statistics import store as statistics_store
+from core.statistics import views as statistics_views
 from core.models import Role
 from core.permissions import Actor
 from core.seed import seed_demo
@@ -54,6 +56,10 @@ def db_url(
     _migrated_template: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[str]:
     monkeypatch.setenv("APP_DATA_DIR", str(tmp_path / "data"))
+    # The statistics caches live per process and are keyed by URL and data version, which
+    # repeat between tests on the one PostgreSQL test database.
+    statistics_store.forget()
+    statistics_views.forget()
     if TEST_DATABASE_URL:
         _truncate_all(db.get_engine(TEST_DATABASE_URL))
         url = TEST_DATABASE_URL

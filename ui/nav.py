@@ -72,6 +72,20 @@ PAGES: tuple[PageSpec, ...] = (
         ":material/contract:",
     ),
     PageSpec(
+        "statistics",
+        "pages/10_Statistics.py",
+        "nav.statistics",
+        Permission.VIEW_STATISTICS,
+        ":material/insights:",
+    ),
+    PageSpec(
+        "meeting",
+        "pages/14_Meeting.py",
+        "nav.meeting",
+        Permission.VIEW_STATISTICS,
+        ":material/co_present:",
+    ),
+    PageSpec(
         "reports",
         "pages/13_Reports.py",
         "nav.reports",

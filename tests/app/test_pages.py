@@ -27,6 +27,8 @@ PAGES = {
     "reports": "pages/13_Reports.py",
     "feedback": "pages/3_Feedback.py",
     "proposals": "pages/11_Proposals.py",
+    "statistics": "pages/10_Statistics.py",
+    "meeting": "pages/14_Meeting.py",
 }
 VISIBLE = {
     "koordinaator": {
@@ -37,6 +39,7 @@ VISIBLE = {
         *("due", "materials", "partners", "tasks"),
         *("contracts", "reports"),
         *("feedback", "proposals"),
+        *("statistics", "meeting"),
     },
     "tiimijuht": {
         "overview",
@@ -46,8 +49,9 @@ VISIBLE = {
         *("due", "materials", "partners", "tasks"),
         *("contracts", "reports"),
         *("feedback", "proposals"),
+        *("statistics", "meeting"),
     },
-    "vaatleja": {"overview", "account", "reports", "feedback"},
+    "vaatleja": {"overview", "account", "reports", "feedback", "statistics", "meeting"},
     "admin": {"overview", "account", "admin"},  # admin's home lists their pages
 }
 TITLES = {
@@ -77,6 +81,10 @@ TITLES = {
     ("account", "en"): "My account",
     ("admin", "et"): "Haldus",
     ("admin", "en"): "Administration",
+    ("statistics", "et"): "Statistika ja mõju",
+    ("statistics", "en"): "Statistics and impact",
+    ("meeting", "et"): "Koosoleku vaade",
+    ("meeting", "en"): "Meeting view",
 }
 USERS = {"koordinaator": "coordinator", "tiimijuht": "lead", "vaatleja": "viewer", "admin": "admin"}
 

@@ -1,0 +1,34 @@
+"""Meeting mode: a pivot of any glossary measure by one or two dimensions, with the shared
+filters; the whole view is in the URL, and presentation mode hides everything else."""
+
+import streamlit as st
+
+from core import db
+from core.errors import DomainError
+from core.permissions import Permission
+from core.statistics import views
+from core.statistics.pivot import PivotSpec, pivot
+from ui import guard, meeting_views
+from ui import statistics_views as sv
+from ui.i18n import tr
+
+actor = guard.page(Permission.VIEW_STATISTICS, title_key="stat.meeting.title")
+
+presenting = st.query_params.get("present") == "1"
+filters = sv.current_filters()
+spec = PivotSpec.from_query(st.query_params.to_dict())
+try:
+    with db.read_session() as session:
+        view = views.statistics_view(session, actor, filters=filters)
+        result = pivot(session, actor, filters=filters, spec=spec)
+except DomainError as error:
+    sv.show_error(error)
+    st.stop()
+
+if presenting:
+    meeting_views.presentation_style()
+else:
+    st.title(tr("stat.meeting.title"))
+    sv.filter_bar(filters, view.provider_names)
+    meeting_views.spec_controls(spec)
+meeting_views.show(actor, result, view, presenting=presenting)
