@@ -16,12 +16,12 @@ from sqlalchemy import Engine, text
 from sqlmodel import SQLModel
 
 from core import db
-from core.statistics import store as statistics_store
-from core.statistics import views as statistics_views
 from core.models import Role
 from core.permissions import Actor
 from core.seed import seed_demo
 from core.settings import ensure_reference_data
+from core.statistics import store as statistics_store
+from core.statistics import views as statistics_views
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
 FIXED_TODAY = date(2026, 11, 24)

@@ -84,7 +84,7 @@ def test_the_viewer_sees_the_page_with_suppressed_figures_only(db_url):
     day = today().replace(day=1)
     with db.write_session() as session:
         provider = add_provider(session, "Väike OÜ", "10000002")
-        for n in range(3):  # three clients: fewer than k
+        for _ in range(3):  # three clients: fewer than k
             therapy(session, case(session, provider, decided=day, county="0039"), provider, day)
         audit.bump_data_version(session, facts=True)
     app = _open("vaatleja", view="activity")
