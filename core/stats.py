@@ -115,9 +115,19 @@ def waiting_cases(session: Session, today: date, days: int) -> int:
 
 
 def overview(session: Session, actor: Actor, *, today: date) -> Overview:
+    """The Overview's tiles and alerts; built once per data version, day and kind of reader
+    (every write advances the version, so a cached Overview is never stale)."""
     require(session, actor, Permission.VIEW_OVERVIEW, action="stats.overview")
-    k = suppression_k(session)
+    from core.statistics.views import cache_key, cached
+
     full = actor.can(Permission.VIEW_ALERTS)
+    return cached(
+        cache_key(session, "overview", today, full), lambda: _overview(session, full, today)
+    )
+
+
+def _overview(session: Session, full: bool, today: date) -> Overview:
+    k = suppression_k(session)
     warn_months = int(get_setting(session, "qualification_warning_months"))
     waiting_days = int(get_setting(session, "waiting_target_days"))
 

@@ -30,7 +30,9 @@ def test_new_and_continuing_clients(engine, coordinator):
         contract(session, p)
         returning = case(session, p)
         fresh = case(session, p)
-        therapy(session, returning, p, date(2026, 9, 20))
+        # New is by calendar year (the glossary): a client who started in September 2026
+        # is still new in October 2026; one who started in December 2025 is continuing.
+        therapy(session, returning, p, date(2025, 12, 20))
         therapy(session, returning, p, date(2026, 10, 4))
         therapy(session, fresh, p, date(2026, 10, 11))
         therapy(session, fresh, p, date(2026, 10, 18))
@@ -38,6 +40,13 @@ def test_new_and_continuing_clients(engine, coordinator):
         totals = reports.activity_totals(session, date(2026, 10, 1), date(2026, 10, 31))
     assert totals == reports.Totals(sessions=3, cost_cents=21000, clients=2, new_clients=1)
     assert totals.continuing_clients == 1
+    with db.write_session() as session:
+        september_starter = case(session, p)
+        therapy(session, september_starter, p, date(2026, 9, 20))
+        therapy(session, september_starter, p, date(2026, 10, 25))
+    with db.read_session() as session:
+        totals = reports.activity_totals(session, date(2026, 10, 1), date(2026, 10, 31))
+    assert (totals.clients, totals.new_clients) == (3, 2)
 
 
 def test_report_totals_equal_the_overview_statistics_for_the_same_period(demo_db, coordinator):
@@ -113,8 +122,9 @@ def test_report_totals_are_the_sum_of_the_sessions(engine, coordinator, sessions
     assert report.totals.sessions == len(inside)
     assert report.totals.cost_cents == sum(s[2] for s in inside)
     assert report.totals.clients == len(clients)
+    # New in the calendar year of the first session (the glossary's definition).
     assert report.totals.new_clients == sum(
-        1 for which in clients if first_seen[which] >= date(2026, 10, 1)
+        1 for which in clients if first_seen[which] >= date(2026, 1, 1)
     )
     assert sum(line.sessions for line in report.by_county) == len(inside)
     assert sum(line.cost_cents for line in report.by_county) == report.totals.cost_cents
