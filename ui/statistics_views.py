@@ -299,6 +299,7 @@ def chart_block(
     select_key: str | None = None,
 ) -> Any:
     """A chart, and under it its downloads (the picture and the figures behind it)."""
+    chart = charts.localised(chart, current_language())
     if select_key:
         event = st.altair_chart(
             chart, width="stretch", key=select_key, on_select="rerun", selection_mode=charts.PICK

@@ -8,6 +8,7 @@ the page turns into a filter ("clicking a bar filters the other charts").
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from typing import Any
 
@@ -42,6 +43,17 @@ def shown(value: Any, unit: Unit, lang: str) -> str:
     if isinstance(value, date):
         return format_date(value, lang)
     return format_number(int(value), lang)
+
+
+NUMBER_LOCALES = {
+    "et": alt.NumberLocale(decimal=",", thousands="\u00a0", grouping=[3], currency=["", "\u00a0€"]),
+    "en": alt.NumberLocale(decimal=".", thousands=",", grouping=[3], currency=["€", ""]),
+}
+
+
+def localised(chart: Any, lang: str) -> Any:
+    """Axis and legend numbers in the reader's format (1 234,5 in Estonian)."""
+    return chart.configure(locale=alt.Locale(number=NUMBER_LOCALES.get(lang, NUMBER_LOCALES["et"])))
 
 
 def month_label(value: date) -> str:
@@ -152,6 +164,8 @@ def bars(
             title=category_title,
             sort=order if sort else None,
             axis=alt.Axis(labelLimit=220, labelOverlap=False),
+            # Keep every group on the axis, also those whose bar is hidden (suppressed).
+            scale=alt.Scale(domain=frame["label"].tolist()) if not sort else alt.Undefined,
         ),
         ("x" if horizontal else "y"): measure("value:Q", title=value_title),
         "tooltip": [alt.Tooltip("label:N", title=category_title)]
@@ -214,7 +228,8 @@ def chart_image(chart: alt.TopLevelMixin, fmt: str) -> bytes:
     fetched from outside)."""
     import vl_convert
 
-    spec = chart.to_dict()
+    # Dates in the frames (the month column) are not JSON; the converter wants pure JSON.
+    spec = json.loads(json.dumps(chart.to_dict(), default=str))
     _fixed_width(spec)
     if fmt == "svg":
         return str(vl_convert.vegalite_to_svg(spec)).encode("utf-8")

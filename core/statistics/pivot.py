@@ -123,7 +123,9 @@ class PivotResult:
         return pd.DataFrame(records, columns=["row", "column", "value", "shown"])
 
 
-COUNT_MEASURES = frozenset({"clients", "new_clients", "continuing_clients", "sessions"})
+# "<k" means "fewer than k clients", so only a count of clients may be shown that way; any
+# other hidden figure (sessions, cost) is marked "×".
+COUNT_MEASURES = frozenset({"clients", "new_clients", "continuing_clients"})
 
 
 def _buckets(
