@@ -230,10 +230,17 @@ def cost(actor: Actor, view: StatisticsView) -> None:
     sv.tiles(view, ("cost", "cost_per_client", "budget_use"), inverted=("budget_use",))
     budget = view.budget
     hidden = view.tiles["cost"].value is None
+
+    def euros(cents: object) -> float | None:
+        # A month hidden in the monthly figures hides the running total from then on.
+        if hidden or cents is None or cents != cents:
+            return None
+        return float(cents) / 100  # type: ignore[arg-type]
+
     rows = []
     for record in budget.itertuples(index=False):
         for series, value in (
-            ("cost", None if hidden else record.cost_cents / 100),
+            ("cost", euros(record.cost_cents)),
             ("budget", record.budget_cents / 100),
         ):
             rows.append(

@@ -331,7 +331,9 @@ def outcomes(
         )
         last_score[store.outcome_case[ends]] = store.outcome_score[ends]
         has_end = np.zeros(store.n_cases, dtype=bool)
-        has_end[store.outcome_case[mine & (store.outcome_point == TIME_POINT_END)]] = True
+        # An end measured after the period does not count: a past period's figure stays put.
+        ended = mine & (store.outcome_point == TIME_POINT_END) & (store.outcome_day <= end)
+        has_end[store.outcome_case[ended]] = True
         started_in_period = np.zeros(store.n_cases, dtype=bool)
         in_period = starts & (store.outcome_day >= start) & (store.outcome_day <= end)
         started_in_period[store.outcome_case[in_period]] = True

@@ -20,6 +20,7 @@ from core.statistics.store import CASE_DIMENSIONS
 DIMENSION_PARAMS: dict[str, str] = {name: name for name in CASE_DIMENSIONS}
 PERIOD_PRESETS = ("this_year", "last_year", "last_12_months", "this_quarter", "last_quarter")
 MAX_SELECTED = 200
+MAX_ID = 2**31 - 1  # database ids are 32-bit integers
 
 
 @dataclass(frozen=True)
@@ -49,12 +50,14 @@ class StatFilters:
         """The period to compare with: the previous month, quarter or year when the period is
         whole months; the same dates a year earlier for a year to date; otherwise the same
         number of days just before."""
+        months = _whole_months(self.start, self.end)
+        # A year, or a year to date (also one that ends on a month's last day), is compared
+        # with the same dates a year earlier; a month or a quarter with the one before it.
         year_to_date = (self.start.month, self.start.day) == (1, 1) and (
-            self.end.year == self.start.year and not _whole_months(self.start, self.end)
+            self.end.year == self.start.year and months not in (1, 3)
         )
         if year_to_date:
             return replace(self, start=add_months(self.start, -12), end=add_months(self.end, -12))
-        months = _whole_months(self.start, self.end)
         if months:
             start = add_months(self.start, -months)
             return replace(self, start=start, end=self.start - timedelta(days=1))
@@ -87,7 +90,11 @@ class StatFilters:
         for name, (_column, known) in CASE_DIMENSIONS.items():
             raw = _split(params.get(name))
             values[name] = tuple(code for code in raw if code in known)
-        values["provider"] = tuple(int(v) for v in _split(params.get("provider")) if v.isdigit())
+        values["provider"] = tuple(
+            int(v)
+            for v in _split(params.get("provider"))
+            if v.isascii() and v.isdigit() and int(v) <= MAX_ID
+        )
         return cls(start=start, end=end, **values)
 
 

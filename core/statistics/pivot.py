@@ -27,7 +27,7 @@ from core.statistics.filters import StatFilters
 from core.statistics.glossary import PIVOT_MEASURES
 from core.statistics.store import CASE_DIMENSIONS, FactStore, month_start
 from core.statistics.views import cache_key, cached, fact_store
-from core.suppression import SHOWN, display, protect_table
+from core.suppression import PRIMARY, SHOWN, display, protect_table
 
 TIME_DIMENSIONS = ("month", "quarter", "year")
 DIMENSIONS = (*TIME_DIMENSIONS, *CASE_DIMENSIONS, "provider")
@@ -243,6 +243,9 @@ def compute_pivot(store: FactStore, filters: StatFilters, spec: PivotSpec, k: in
     if spec.measure in ("new_clients", "continuing_clients"):
         for part in (new, clients - new):
             states = np.maximum(states, protect_table(part.astype(np.int64), k))
+        # A count below k of the measure itself is shown as "<k", not as "×".
+        own = new if spec.measure == "new_clients" else clients - new
+        states = np.where((own > 0) & (own < k), PRIMARY, states).astype(np.int8)
     with np.errstate(divide="ignore", invalid="ignore"):
         values = {
             "clients": clients,

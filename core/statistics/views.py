@@ -190,6 +190,13 @@ def _build(session: Session, filters: StatFilters) -> StatisticsView:
         )
     else:
         tiles["budget_use"] = Figure("budget_use", None, None)
+    monthly_frame = _monthly_frame(store, selected, k)
+    hidden_months = [value is None or value != value for value in monthly_frame["cost"]]
+    if any(hidden_months):
+        first_hidden = hidden_months.index(True)
+        budget["cost_cents"] = [
+            None if n >= first_hidden else cost for n, cost in enumerate(budget["cost_cents"])
+        ]
     outcome_rows = compute.outcomes(store, filters, selected, thresholds(session))
     names = {
         str(int(i)): name for i, name in zip(store.provider_ids, store.provider_names, strict=True)
@@ -198,7 +205,7 @@ def _build(session: Session, filters: StatFilters) -> StatisticsView:
         filters=filters,
         k=k,
         tiles=tiles,
-        monthly=_monthly_frame(store, selected, k),
+        monthly=monthly_frame,
         breakdowns={
             **{
                 name: _breakdown_frame(compute.by_case_dimension(store, selected, name), k)
@@ -382,7 +389,12 @@ def _waiting_trend(
             }
         )
     frame = pd.DataFrame(rows, columns=["month", "clients", "median", "p90"])
-    states = [PRIMARY if 0 < n < k else SHOWN for n in frame["clients"]]
+    month_states, _ = protect_series(frame["clients"].to_numpy(), waiting.clients, k)
+    states = _state_column(month_states)
+    for column in ("median", "p90"):
+        frame[column] = [
+            v if s == SHOWN else None for v, s in zip(frame[column], states, strict=True)
+        ]
     _apply(frame, "clients", states, k, count=True)
     frame["median_shown"] = [
         display(v, s, k, count=False) for v, s in zip(frame["median"], states, strict=True)
@@ -457,12 +469,20 @@ def _satisfaction(session: Session, filters: StatFilters, k: int) -> tuple[pd.Da
     if filters.language:
         query = query.where(col(Feedback.language).in_(filters.language))
     rows = session.execute(query.group_by(year, month).order_by(year, month)).all()
+    months = [(date(int(row[0]), int(row[1]), 1), _sums(row[2:])) for row in rows]
     total = Sums()
-    records = []
-    for row in rows:
-        sums = _sums(row[2:])
+    for _month, sums in months:
         total = total + sums
-        records.append({"month": date(int(row[0]), int(row[1]), 1), **figures(sums, k)})
+    counts = np.array([[s.responses, s.sat_n, s.rec_n] for _m, s in months], dtype=np.int64)
+    hide = np.zeros(len(months), dtype=bool)
+    for column, whole in enumerate((total.responses, total.sat_n, total.rec_n)):
+        if len(months):
+            column_states, _ = protect_series(counts[:, column], whole, k)
+            hide |= column_states == SECONDARY
+    records = [
+        {"month": month, **figures(sums, k, hidden=bool(hidden))}
+        for (month, sums), hidden in zip(months, hide, strict=True)
+    ]
     frame = pd.DataFrame(records)
     if frame.empty:
         frame = pd.DataFrame(

@@ -55,7 +55,9 @@ def test_clicking_a_county_bar_filters_the_page_and_a_chart_downloads(page: Page
 
 def test_a_meeting_view_opens_from_its_link_and_presents(page: Page) -> None:
     log_in(page, "tiimijuht")
-    _open(page, "/Meeting?rows=county&cols=quarter&measure=sessions&chart=heatmap", "Koosoleku vaade")
+    _open(
+        page, "/Meeting?rows=county&cols=quarter&measure=sessions&chart=heatmap", "Koosoleku vaade"
+    )
     expect(main_area(page).get_by_test_id("stVegaLiteChart").first).to_be_visible()
     screenshot_full_page(page, "meeting.png")
     main_area(page).get_by_role("button", name="Esitlusrežiim").click()
