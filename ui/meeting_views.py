@@ -7,7 +7,6 @@ view; a colleague sees the same figures, within what their role may see.
 
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
 from core.permissions import Actor, Permission
@@ -161,5 +160,5 @@ def show(actor: Actor, result: PivotResult, view: StatisticsView, *, presenting:
         sv.downloads(actor, f"pivot-{spec.measure}", None, table)
     if long.empty:
         st.info(tr("stat.empty"))
-    st.dataframe(pd.DataFrame(table), hide_index=True, width="stretch")
+    sv.show_table(table)
     sv.legend(view)

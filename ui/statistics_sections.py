@@ -157,7 +157,7 @@ def breakdown(actor: Actor, view: StatisticsView, dimension: str, *, table: bool
         )
         sv.set_filters(view.filters.with_values(dimension, values))
     if table:
-        st.dataframe(_breakdown_export(frame, dimension), hide_index=True, width="stretch")
+        sv.show_table(_breakdown_export(frame, dimension))
 
 
 def waiting(actor: Actor, view: StatisticsView) -> None:
@@ -319,7 +319,7 @@ def outcomes(actor: Actor, view: StatisticsView) -> None:
         }
     )
     sv.chart_block(actor, "outcomes", chart, export)
-    st.dataframe(export, hide_index=True, width="stretch")
+    sv.show_table(export)
     for key in ("outcome_measured", "outcome_change", "outcome_improved", "outcome_recovered"):
         st.caption(f"**{tr(f'stat.metric.{key}')}**: {sv.definition(key)}")
 

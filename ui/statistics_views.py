@@ -362,3 +362,25 @@ def picked_keys(event: Any) -> list[str]:
 
 def show_error(error: DomainError) -> None:
     widgets.show_error(error)
+
+
+def show_table(frame: pd.DataFrame) -> None:
+    """A table of figures as the reader reads them: numbers in their language's format and
+    the marks of hidden cells as they are (every column text, so nothing is converted twice)."""
+    from core.formatting import format_number
+
+    lang = current_language()
+
+    def text(value: Any, column: str) -> str:
+        if value is None or (isinstance(value, float) and value != value):
+            return "–"
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return str(value)
+        if (isinstance(value, float) and not value.is_integer()) or "€" in column:
+            return format_number(float(value), lang, 2 if "€" in column else 1)
+        return format_number(int(value), lang)
+
+    shown = pd.DataFrame(
+        {column: [text(v, str(column)) for v in frame[column]] for column in frame.columns}
+    )
+    st.dataframe(shown, hide_index=True, width="stretch")

@@ -60,8 +60,23 @@ def month_label(value: date) -> str:
     return f"{value.month:02d}/{value.year}"
 
 
+def chart_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame with one type a column: a column mixing numbers and marks ("<5", "×") or
+    holding dates becomes text, so the browser gets the data without a failed conversion
+    (which Streamlit would retry column by column, slowly and noisily)."""
+    safe = frame.copy()
+    for column in safe.columns:
+        values = safe[column]
+        if values.dtype != object:
+            continue
+        numbers = all(v is None or isinstance(v, int | float) for v in values)
+        if not numbers:
+            safe[column] = [None if v is None else str(v) for v in values]
+    return safe
+
+
 def _base(frame: pd.DataFrame, title: str) -> alt.Chart:
-    return alt.Chart(frame, title=alt.Title(title, anchor="start")).properties(
+    return alt.Chart(chart_safe(frame), title=alt.Title(title, anchor="start")).properties(
         width=WIDTH, height=280
     )
 

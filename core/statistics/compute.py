@@ -318,26 +318,16 @@ def outcomes(
     cases = selected.referred_ok
     results = []
     for code, instrument in enumerate(store.instruments):
-        mine = store.outcome_instrument == code
-        first_score = np.full(store.n_cases, -1, dtype=np.int64)
-        last_score = np.full(store.n_cases, -1, dtype=np.int64)
-        starts = mine & (store.outcome_point == TIME_POINT_START)
-        first_score[store.outcome_case[starts]] = store.outcome_score[starts]
-        ends = (
-            mine
-            & (store.outcome_point == TIME_POINT_END)
-            & (store.outcome_day >= start)
-            & (store.outcome_day <= end)
-        )
-        last_score[store.outcome_case[ends]] = store.outcome_score[ends]
-        has_end = np.zeros(store.n_cases, dtype=bool)
+        table = store.outcome_tables[code]
+        first_score = table.start_score.astype(np.int64)
+        last_score = table.end_score.astype(np.int64)
+        measured_end = (last_score >= 0) & (table.end_day >= start) & (table.end_day <= end)
+        both = (first_score >= 0) & measured_end
         # An end measured after the period does not count: a past period's figure stays put.
-        ended = mine & (store.outcome_point == TIME_POINT_END) & (store.outcome_day <= end)
-        has_end[store.outcome_case[ended]] = True
-        started_in_period = np.zeros(store.n_cases, dtype=bool)
-        in_period = starts & (store.outcome_day >= start) & (store.outcome_day <= end)
-        started_in_period[store.outcome_case[in_period]] = True
-        both = (first_score >= 0) & (last_score >= 0)
+        has_end = (last_score >= 0) & (table.end_day <= end)
+        started_in_period = (
+            (first_score >= 0) & (table.start_day >= start) & (table.start_day <= end)
+        )
         start_only = started_in_period & ~has_end
         if cases is not None:
             both &= cases

@@ -99,6 +99,40 @@ class Vocabulary:
         return np.array([lookup[v] for v in values if v in lookup], dtype=np.int64)
 
 
+@dataclass(frozen=True)
+class OutcomeTable:
+    """One instrument's start and end measures, one slot per case, so that a filter change
+    computes outcomes over the cases alone."""
+
+    start_score: np.ndarray
+    start_day: np.ndarray
+    end_score: np.ndarray
+    end_day: np.ndarray
+
+
+def outcome_tables(
+    n_cases: int,
+    case: np.ndarray,
+    instrument: np.ndarray,
+    point: np.ndarray,
+    score: np.ndarray,
+    day: np.ndarray,
+    instruments: int,
+) -> dict[int, OutcomeTable]:
+    tables = {}
+    for code in range(instruments):
+        slots = []
+        for time_point in (0, 1):
+            rows = (instrument == code) & (point == time_point)
+            scores = np.full(n_cases, -1, dtype=np.int32)
+            days = np.full(n_cases, -1, dtype=np.int32)
+            scores[case[rows]] = score[rows]
+            days[case[rows]] = day[rows]
+            slots += [scores, days]
+        tables[code] = OutcomeTable(*slots)
+    return tables
+
+
 @dataclass
 class FactStore:
     """Arrays over cases (indexed 0..n_cases-1), sessions and outcome measures."""
@@ -125,6 +159,8 @@ class FactStore:
     outcome_score: np.ndarray
     outcome_day: np.ndarray
     instruments: tuple[str, ...]
+    # per instrument, per case: start score and day, end score and day (-1: not measured)
+    outcome_tables: dict[int, OutcomeTable]
     # providers
     provider_ids: np.ndarray  # sorted database ids
     provider_names: tuple[str, ...]
@@ -253,6 +289,7 @@ def load(engine: Engine, version: int) -> FactStore:
             ("day", np.int32),
         ],
     )
+    outcome_case = np.searchsorted(case_ids, outcomes["case"]).astype(np.int32)
     return FactStore(
         version=version,
         case_ids=case_ids,
@@ -267,12 +304,21 @@ def load(engine: Engine, version: int) -> FactStore:
         session_day=session_day,
         session_month=session_month,
         session_cost=session_cost,
-        outcome_case=np.searchsorted(case_ids, outcomes["case"]).astype(np.int32),
+        outcome_case=outcome_case,
         outcome_instrument=outcomes["instrument"].copy(),
         outcome_point=outcomes["point"].copy(),
         outcome_score=outcomes["score"].astype(np.int32),
         outcome_day=outcomes["day"].astype(np.int32),
         instruments=INSTRUMENTS,
+        outcome_tables=outcome_tables(
+            len(case_ids),
+            outcome_case,
+            outcomes["instrument"],
+            outcomes["point"],
+            outcomes["score"],
+            outcomes["day"],
+            len(INSTRUMENTS),
+        ),
         provider_ids=provider_ids,
         provider_names=tuple(str(name) for name in providers["name"].tolist()),
     )

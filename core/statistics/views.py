@@ -169,12 +169,11 @@ def _build(session: Session, filters: StatFilters) -> StatisticsView:
     target = int(get_setting(session, "waiting_target_days"))
     selected = compute.select(store, filters)
     activity = compute.activity(store, filters, selected)
-    previous = compute.activity(store, filters.previous())
-    waiting = compute.waiting(store, filters, selected, target)
     previous_filters = filters.previous()
-    previous_waiting = compute.waiting(
-        store, previous_filters, compute.select(store, previous_filters), target
-    )
+    previous_selected = compute.select(store, previous_filters)
+    previous = compute.activity(store, previous_filters, previous_selected)
+    waiting = compute.waiting(store, filters, selected, target)
+    previous_waiting = compute.waiting(store, previous_filters, previous_selected, target)
     budget = _budget(session, store, filters, selected)
     satisfaction, satisfaction_total = _satisfaction(session, filters, k)
     previous_satisfaction = _satisfaction(session, previous_filters, k)[1]
