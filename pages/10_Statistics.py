@@ -38,6 +38,7 @@ if section == "overview":
         inverted=("waiting_median", "one_session_share"),
     )
     sv.kpi_board(actor, view)
+    sv.settings_form(actor)
     left, right = st.columns(2)
     with left:
         sections.clients_and_sessions(actor, view)
@@ -58,7 +59,7 @@ elif section == "breakdown":
         tr("stat.breakdown.by"),
         sv.BREAKDOWN_DIMENSIONS,
         default="county",
-        format_func=lambda d: tr(f"stat.dimension.{d}"),
+        format_func=sv.labels_of("stat.dimension", sv.BREAKDOWN_DIMENSIONS),
         key="stat_breakdown_dimension",
     )
     sections.breakdown(actor, view, dimension or "county")

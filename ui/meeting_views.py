@@ -76,30 +76,30 @@ def spec_controls(spec: PivotSpec) -> None:
         DIMENSIONS,
         key="meet_rows",
         on_change=_set_spec,
-        format_func=lambda d: tr(f"stat.dimension.{d}"),
+        format_func=sv.labels_of("stat.dimension", DIMENSIONS),
     )
+    column_labels = {NO_COLUMNS: tr("stat.pivot.no_columns")}
+    column_labels.update({d: tr(f"stat.dimension.{d}") for d in DIMENSIONS})
     columns.selectbox(
         tr("stat.pivot.columns"),
         [NO_COLUMNS, *DIMENSIONS],
         key="meet_cols",
         on_change=_set_spec,
-        format_func=lambda d: (
-            tr("stat.pivot.no_columns") if d == NO_COLUMNS else tr(f"stat.dimension.{d}")
-        ),
+        format_func=column_labels.__getitem__,
     )
     measure.selectbox(
         tr("stat.pivot.measure"),
         PIVOT_MEASURES,
         key="meet_measure",
         on_change=_set_spec,
-        format_func=lambda m: tr(f"stat.metric.{m}"),
+        format_func=sv.labels_of("stat.metric", PIVOT_MEASURES),
     )
     chart.selectbox(
         tr("stat.pivot.chart"),
         CHART_TYPES,
         key="meet_chart",
         on_change=_set_spec,
-        format_func=lambda c: tr(f"stat.pivot.chart.{c}"),
+        format_func=sv.labels_of("stat.pivot.chart", CHART_TYPES),
     )
     if present.button(tr("stat.pivot.present"), icon=":material/slideshow:", type="primary"):
         st.query_params["present"] = "1"

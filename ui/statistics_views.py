@@ -44,6 +44,12 @@ BREAKDOWN_DIMENSIONS = (*CASE_DIMENSIONS, "provider")
 STATUS_COLOURS = {"green": "#d8f0dc", "amber": "#fcebc5", "red": "#f6d5d5", "none": ""}
 
 
+def labels_of(prefix: str, options: Any) -> Callable[[Any], str]:
+    """A format function with the labels looked up now, in this run's language: Streamlit
+    may call it again outside the run (AppTest does), where the language is not known."""
+    return {option: tr(f"{prefix}.{option}") for option in options}.__getitem__
+
+
 # --- URL state ------------------------------------------------------------------------------
 
 
@@ -106,7 +112,7 @@ def filter_bar(filters: StatFilters, provider_names: dict[str, str]) -> None:
             tr("stat.filter.period"),
             options,
             index=options.index(preset),
-            format_func=lambda p: tr(f"stat.preset.{p}"),
+            format_func=labels_of("stat.preset", options),
             key=_key("preset"),
             on_change=_on_filter_change,
         )
@@ -183,7 +189,7 @@ def section_switch() -> str:
         tr("stat.section"),
         SECTIONS,
         default=current,
-        format_func=lambda s: tr(f"stat.section.{s}"),
+        format_func=labels_of("stat.section", SECTIONS),
         key="stat_section",
         on_change=changed,
         label_visibility="collapsed",
@@ -384,3 +390,44 @@ def show_table(frame: pd.DataFrame) -> None:
         {column: [text(v, str(column)) for v in frame[column]] for column in frame.columns}
     )
     st.dataframe(shown, hide_index=True, width="stretch")
+
+
+def settings_form(actor: Actor) -> None:
+    """k, the waiting target and the KPI targets, for whoever may change settings."""
+    from core.services import statistics_settings
+    from core.statistics.glossary import metric
+
+    if not actor.can(Permission.EDIT_SETTINGS):
+        return
+    with db.read_session() as session:
+        current = statistics_settings.read(session, actor)
+    with st.expander(tr("stat.settings.title"), icon=":material/tune:"):
+        st.caption(tr("stat.settings.caption"))
+        with st.form("stat_settings"):
+            left, right = st.columns(2)
+            k = left.number_input(tr("field.suppression_k"), value=current.k, step=1)
+            days = right.number_input(
+                tr("field.waiting_target_days"), value=current.waiting_target_days, step=1
+            )
+            columns = st.columns(3)
+            entered: dict[str, float] = {}
+            for n, key in enumerate(kpis.KPI_ORDER):
+                if key not in current.kpi_targets:
+                    continue
+                percent = metric(key).unit == "share"
+                value = float(current.kpi_targets[key]["target"]) * (100 if percent else 1)
+                typed = columns[n % 3].number_input(
+                    tr(f"field.{key}"), value=value, step=1.0 if percent else 0.1, format="%.1f"
+                )
+                entered[key] = typed / 100 if percent else typed
+            if st.form_submit_button(tr("stat.settings.save"), type="primary"):
+                saved = widgets.write(
+                    actor,
+                    statistics_settings.update,
+                    "stat.settings.saved",
+                    k=int(k),
+                    waiting_target_days=int(days),
+                    targets=entered,
+                )
+                if saved is not None:
+                    st.rerun()

@@ -137,3 +137,18 @@ def test_presentation_mode_hides_the_controls(demo_db):
 def test_the_default_period_is_the_year_to_date():
     filters = default_filters(date(2026, 11, 24))
     assert (filters.start, filters.end) == (date(2026, 1, 1), date(2026, 11, 24))
+
+
+def test_the_coordinator_sets_a_kpi_target_and_the_board_shows_it(demo_db):
+    app = _open("koordinaator", lang="en")
+    form_inputs = {box.label: box for box in app.number_input}
+    form_inputs["Target: net promoter score"].set_value(55.0)
+    next(b for b in app.button if b.label == "Save").click().run()
+    assert not app.exception
+    board = next(frame.value for frame in app.dataframe if "Target" in frame.value.columns)
+    assert "at least 55.0" in board["Target"].tolist()
+
+
+def test_the_lead_sees_no_settings_form(demo_db):
+    app = _open("tiimijuht", lang="en")
+    assert not any(box.label == "Small-cell threshold k" for box in app.number_input)

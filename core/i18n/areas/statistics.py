@@ -3,6 +3,24 @@
 from __future__ import annotations
 
 ET: dict[str, str] = {
+    "stat.settings.title": "Eesmärgid ja seaded",
+    "stat.settings.caption": (
+        "Muudatus kehtib kohe kõigile; k alla 3 ei saa seada (Statistikaamet ei avalda "
+        "lahtreid 1 ja 2)."
+    ),
+    "stat.settings.save": "Salvesta",
+    "stat.settings.saved": "Seaded salvestatud.",
+    "field.suppression_k": "Väikeste arvude piir k",
+    "field.waiting_target_days": "Ooteaja eesmärk (päeva)",
+    "field.waiting_within_target": "Eesmärk: ooteaeg eesmärgi piires (%)",
+    "field.waiting_median": "Eesmärk: ooteaja mediaan (päeva)",
+    "field.one_session_share": "Eesmärk: ainult üks seanss (%)",
+    "field.outcome_improved": "Eesmärk: usaldusväärselt paranenud (%)",
+    "field.satisfaction": "Eesmärk: keskmine rahulolu",
+    "field.nps": "Eesmärk: soovitusindeks",
+    "field.budget_use": "Eesmärk: eelarve kasutus (%)",
+    "invalid.range": "peab olema vahemikus {min}–{max}",
+    "invalid.unknown": "tundmatu näitaja",
     "nav.statistics": "Statistika",
     "nav.meeting": "Koosoleku vaade",
     "stat.title": "Statistika ja mõju",
@@ -219,6 +237,24 @@ ET: dict[str, str] = {
 }
 
 EN: dict[str, str] = {
+    "stat.settings.title": "Targets and settings",
+    "stat.settings.caption": (
+        "A change applies to everyone at once; k cannot go below 3 (Statistics Estonia never "
+        "publishes cells of 1 or 2)."
+    ),
+    "stat.settings.save": "Save",
+    "stat.settings.saved": "Settings saved.",
+    "field.suppression_k": "Small-cell threshold k",
+    "field.waiting_target_days": "Waiting-time target (days)",
+    "field.waiting_within_target": "Target: waiting within target (%)",
+    "field.waiting_median": "Target: median waiting time (days)",
+    "field.one_session_share": "Target: one session only (%)",
+    "field.outcome_improved": "Target: reliably improved (%)",
+    "field.satisfaction": "Target: mean satisfaction",
+    "field.nps": "Target: net promoter score",
+    "field.budget_use": "Target: budget use (%)",
+    "invalid.range": "must be between {min} and {max}",
+    "invalid.unknown": "unknown figure",
     "nav.statistics": "Statistics",
     "nav.meeting": "Meeting view",
     "stat.title": "Statistics and impact",
