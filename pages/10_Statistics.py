@@ -55,11 +55,12 @@ elif section == "waiting":
 elif section == "cost":
     sections.cost(actor, view)
 elif section == "breakdown":
+    dimensions = tuple(d for d in sv.BREAKDOWN_DIMENSIONS if d in view.breakdowns)
     dimension = st.segmented_control(
         tr("stat.breakdown.by"),
-        sv.BREAKDOWN_DIMENSIONS,
+        dimensions,
         default="county",
-        format_func=sv.labels_of("stat.dimension", sv.BREAKDOWN_DIMENSIONS),
+        format_func=sv.labels_of("stat.dimension", dimensions),
         key="stat_breakdown_dimension",
     )
     sections.breakdown(actor, view, dimension or "county")

@@ -17,6 +17,8 @@ actor = guard.page(Permission.VIEW_STATISTICS, title_key="stat.meeting.title")
 presenting = st.query_params.get("present") == "1"
 filters = sv.current_filters()
 spec = PivotSpec.from_query(st.query_params.to_dict())
+if "provider" in (spec.rows, spec.columns) and not views.sees_providers(actor):
+    spec = PivotSpec()  # a colleague's link by provider: this reader sees the default view
 try:
     with db.read_session() as session:
         view = views.statistics_view(session, actor, filters=filters)
@@ -30,5 +32,5 @@ if presenting:
 else:
     st.title(tr("stat.meeting.title"))
     sv.filter_bar(filters, view.provider_names)
-    meeting_views.spec_controls(spec)
+    meeting_views.spec_controls(actor, spec)
 meeting_views.show(actor, result, view, presenting=presenting)

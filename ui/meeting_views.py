@@ -14,10 +14,10 @@ from core.statistics import charts
 from core.statistics.glossary import PIVOT_MEASURES
 from core.statistics.pivot import (
     CHART_TYPES,
-    DIMENSIONS,
     TOTAL,
     PivotResult,
     PivotSpec,
+    dimensions_for,
     group_label,
     table_frame,
 )
@@ -60,7 +60,7 @@ def _set_spec() -> None:
     st.query_params.from_dict({**others, **spec.to_query()})
 
 
-def spec_controls(spec: PivotSpec) -> None:
+def spec_controls(actor: Actor, spec: PivotSpec) -> None:
     for key, value in (
         ("meet_rows", spec.rows),
         ("meet_cols", spec.columns or NO_COLUMNS),
@@ -71,18 +71,19 @@ def spec_controls(spec: PivotSpec) -> None:
     rows, columns, measure, chart, present = st.columns(
         [2, 2, 2, 2, 1.4], vertical_alignment="bottom"
     )
+    dimensions = dimensions_for(actor)
     rows.selectbox(
         tr("stat.pivot.rows"),
-        DIMENSIONS,
+        dimensions,
         key="meet_rows",
         on_change=_set_spec,
-        format_func=sv.labels_of("stat.dimension", DIMENSIONS),
+        format_func=sv.labels_of("stat.dimension", dimensions),
     )
     column_labels = {NO_COLUMNS: tr("stat.pivot.no_columns")}
-    column_labels.update({d: tr(f"stat.dimension.{d}") for d in DIMENSIONS})
+    column_labels.update({d: tr(f"stat.dimension.{d}") for d in dimensions})
     columns.selectbox(
         tr("stat.pivot.columns"),
-        [NO_COLUMNS, *DIMENSIONS],
+        [NO_COLUMNS, *dimensions],
         key="meet_cols",
         on_change=_set_spec,
         format_func=column_labels.__getitem__,

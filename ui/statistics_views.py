@@ -144,15 +144,16 @@ def filter_bar(filters: StatFilters, provider_names: dict[str, str]) -> None:
                 disabled=True,
                 key=_key("to_shown"),
             )
-        fourth.multiselect(
-            tr("stat.dimension.provider"),
-            sorted(provider_names, key=lambda i: provider_names[i].casefold()),
-            default=[str(i) for i in filters.provider if str(i) in provider_names],
-            format_func=lambda i: provider_names.get(i, i),
-            key=_key("provider"),
-            on_change=_on_filter_change,
-            placeholder=tr("any"),
-        )
+        if provider_names:
+            fourth.multiselect(
+                tr("stat.dimension.provider"),
+                sorted(provider_names, key=lambda i: provider_names[i].casefold()),
+                default=[str(i) for i in filters.provider if str(i) in provider_names],
+                format_func=lambda i: provider_names.get(i, i),
+                key=_key("provider"),
+                on_change=_on_filter_change,
+                placeholder=tr("any"),
+            )
         columns = st.columns(len(CASE_DIMENSIONS))
         for column, (name, (_db_column, codes)) in zip(
             columns, CASE_DIMENSIONS.items(), strict=True

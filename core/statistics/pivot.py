@@ -26,7 +26,13 @@ from core.statistics import compute
 from core.statistics.filters import StatFilters
 from core.statistics.glossary import PIVOT_MEASURES
 from core.statistics.store import CASE_DIMENSIONS, FactStore, month_start
-from core.statistics.views import cache_key, cached, fact_store
+from core.statistics.views import (
+    cache_key,
+    cached,
+    fact_store,
+    sees_providers,
+    within_role,
+)
 from core.suppression import PRIMARY, SHOWN, display, protect_table
 
 TIME_DIMENSIONS = ("month", "quarter", "year")
@@ -168,6 +174,9 @@ def _distinct(groups: np.ndarray, cases: np.ndarray, n_cases: int) -> tuple[np.n
 
 def pivot(session: Session, actor: Actor, *, filters: StatFilters, spec: PivotSpec) -> PivotResult:
     require(session, actor, Permission.VIEW_STATISTICS, action="statistics.pivot")
+    filters = within_role(actor, filters)
+    if "provider" in (spec.rows, spec.columns):
+        require(session, actor, Permission.VIEW_RECORDS, action="statistics.pivot_by_provider")
     k = suppression_k(session)
     return cached(
         cache_key(session, "pivot", filters, spec),
@@ -319,3 +328,7 @@ def table_frame(result: PivotResult, lang: str, provider_names: Mapping[str, str
             + [result.shown(r, c) for c in value_columns]
         )
     return pd.DataFrame(rows, columns=header)
+
+
+def dimensions_for(actor: Actor) -> tuple[str, ...]:
+    return DIMENSIONS if sees_providers(actor) else tuple(d for d in DIMENSIONS if d != "provider")

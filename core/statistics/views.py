@@ -23,7 +23,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any, TypeVar
 
@@ -160,7 +160,25 @@ def thresholds(session: Session) -> dict[str, compute.Thresholds]:
 def statistics_view(session: Session, actor: Actor, *, filters: StatFilters) -> StatisticsView:
     """Everything the statistics page shows for these filters, suppressed."""
     require(session, actor, Permission.VIEW_STATISTICS, action="statistics.view")
-    return cached(cache_key(session, "view", filters), lambda: _build(session, filters))
+    filters = within_role(actor, filters)
+    view = cached(cache_key(session, "view", filters), lambda: _build(session, filters))
+    if sees_providers(actor):
+        return view
+    return replace(
+        view,
+        provider_names={},
+        breakdowns={name: frame for name, frame in view.breakdowns.items() if name != "provider"},
+    )
+
+
+def sees_providers(actor: Actor) -> bool:
+    """Provider names are for those who may read records (as in the activity report);
+    the viewer gets figures without them, and cannot filter or group by provider."""
+    return actor.can(Permission.VIEW_RECORDS)
+
+
+def within_role(actor: Actor, filters: StatFilters) -> StatFilters:
+    return filters if sees_providers(actor) else filters.with_values("provider", ())
 
 
 def _build(session: Session, filters: StatFilters) -> StatisticsView:

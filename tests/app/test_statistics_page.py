@@ -152,3 +152,13 @@ def test_the_coordinator_sets_a_kpi_target_and_the_board_shows_it(demo_db):
 def test_the_lead_sees_no_settings_form(demo_db):
     app = _open("tiimijuht", lang="en")
     assert not any(box.label == "Small-cell threshold k" for box in app.number_input)
+
+
+def test_the_viewer_gets_no_provider_names_filter_or_pivot(demo_db):
+    app = _open("vaatleja", view="breakdown")
+    assert not any(box.label == "Teenuseosutaja" for box in app.multiselect)
+    dimensions = next(c for c in app.get("button_group") if "Maakond" in str(c.proto))
+    assert "Teenuseosutaja" not in str(dimensions.proto)
+    meeting = _open("vaatleja", page=MEETING, rows="provider", measure="sessions")
+    assert {b.label: b.value for b in meeting.selectbox}["Read"] == "month"
+    assert "Teenuseosutaja" not in str([b.options for b in meeting.selectbox])

@@ -22,11 +22,12 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from core import db
-from core.models import Feedback
+from core.models import Feedback, Role
 from core.statistics import charts, store, views
 from core.statistics.filters import StatFilters
 from core.statistics.pivot import PivotSpec, compute_pivot
 from core.suppression import PRIMARY, SECONDARY, SHOWN, protect_series, protect_table
+from tests.conftest import actor_with
 from tests.core.statistics_world import (
     case,
     facts_changed,
@@ -356,10 +357,14 @@ def test_no_count_below_k_appears_in_any_figure_of_the_page(engine, viewer, smal
         assert not _is_small(figure.shown, K), figure
     assert all(not _is_small(figure.n, K) for figure in view.tiles.values())
     # The data do have groups of 1-4, so the page had something to hide in each part.
-    assert {"by_county", "by_provider", "by_category", "waiting_histogram", "outcomes"}.issubset(
-        seen_hidden
-    )
+    assert {"by_county", "by_category", "waiting_histogram", "outcomes"}.issubset(seen_hidden)
     assert view.tiles["still_waiting"].shown == "<5"
+    # The coordinator also sees the breakdown by provider, suppressed the same way.
+    with db.read_session() as session:
+        full = views.statistics_view(session, actor_with(Role.COORDINATOR), filters=PERIOD)
+    by_provider = full.breakdowns["provider"]
+    assert not any(_is_small(v, K) for v in by_provider["clients_shown"])
+    assert "<5" in by_provider["clients_shown"].tolist()
 
 
 def test_exports_show_hidden_cells_as_marks_and_never_their_numbers(engine, viewer, small_groups):

@@ -244,7 +244,10 @@ def _pivot(actor: Actor, spec: PivotSpec, filters: StatFilters = MARCH):
 
 def test_a_warm_view_comes_from_the_cache(engine, coordinator, viewer, six_clients):
     first = _view(coordinator)
-    assert _view(viewer) is first  # same figures for every role that may see them
+    assert _view(coordinator) is first
+    seen = _view(viewer)  # the same cached figures, without provider names for the viewer
+    assert seen.tiles is first.tiles
+    assert seen.provider_names == {} and "provider" not in seen.breakdowns
     assert _view(coordinator, StatFilters(MARCH.start, MARCH.end, county=("0037",))) is not first
 
 
