@@ -136,10 +136,27 @@ def cmd_user(args: argparse.Namespace) -> int:
 
 def cmd_import(args: argparse.Namespace) -> int:
     """All rows of the file or none, as the coordinator would import it in the browser."""
-    from core.services import provider_io
+    from core.services import case_io, provider_io
 
     path = Path(args.file)
     db.upgrade_to_head(load_settings().database_url)
+    if args.kind in case_io.KINDS:
+        started = time.perf_counter()
+        with db.write_session() as session:
+            outcome = case_io.run_import(
+                session,
+                system_actor(Role.COORDINATOR),
+                kind=args.kind,
+                data=path.read_bytes(),
+                filename=path.name,
+                progress=_progress_printer(),
+            )
+        print(
+            f"Imported {args.file}: {outcome.new} new, {outcome.changed} changed, "
+            f"{outcome.unchanged} unchanged in {time.perf_counter() - started:.1f} s "
+            "(including the commit)."
+        )
+        return 0
     with db.write_session() as session:
         result = provider_io.run_import(
             session,
@@ -222,7 +239,10 @@ def build_parser() -> argparse.ArgumentParser:
     user_commands.add_parser("list")
 
     importing = commands.add_parser("import", help="import a CSV or XLSX file (all or nothing)")
-    importing.add_argument("kind", choices=["providers", "specialists", "qualifications"])
+    importing.add_argument(
+        "kind",
+        choices=["providers", "specialists", "qualifications", "cases", "sessions", "outcomes"],
+    )
     importing.add_argument("file")
     exporting = commands.add_parser("export", help="export to CSV or XLSX (by file extension)")
     exporting.add_argument("what", choices=["providers", "public-list"])

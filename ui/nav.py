@@ -93,6 +93,13 @@ PAGES: tuple[PageSpec, ...] = (
         ":material/summarize:",
     ),
     PageSpec(
+        "import",
+        "pages/15_Import.py",
+        "nav.import",
+        Permission.IMPORT_DATA,
+        ":material/upload_file:",
+    ),
+    PageSpec(
         "account",
         "pages/8_Account.py",
         "nav.account",

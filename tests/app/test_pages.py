@@ -29,6 +29,7 @@ PAGES = {
     "proposals": "pages/11_Proposals.py",
     "statistics": "pages/10_Statistics.py",
     "meeting": "pages/14_Meeting.py",
+    "import": "pages/15_Import.py",
 }
 VISIBLE = {
     "koordinaator": {
@@ -40,6 +41,7 @@ VISIBLE = {
         *("contracts", "reports"),
         *("feedback", "proposals"),
         *("statistics", "meeting"),
+        "import",
     },
     "tiimijuht": {
         "overview",
@@ -81,6 +83,8 @@ TITLES = {
     ("account", "en"): "My account",
     ("admin", "et"): "Haldus",
     ("admin", "en"): "Administration",
+    ("import", "et"): "Andmete import",
+    ("import", "en"): "Data import",
     ("statistics", "et"): "Statistika ja mõju",
     ("statistics", "en"): "Statistics and impact",
     ("meeting", "et"): "Koosoleku vaade",
