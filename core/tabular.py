@@ -52,7 +52,7 @@ FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 _PHONE = re.compile(r"^\+?[0-9][0-9 ()-]{5,19}$")
 _SIGNED_NUMBER = re.compile(r"^[+-]\s?\d[\d\s]*(?:[.,]\d+)?$")
 # C0 and C1 control characters other than tab, line feed and carriage return.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _ILLEGAL_XLSX = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
@@ -189,14 +189,14 @@ def decode_text(data: bytes) -> tuple[str, str]:
             except UnicodeDecodeError as error:
                 raise TableRefused([Problem(None, None, "import.file.encoding")]) from error
         else:
-            if _double_encoded(text):
+            if double_encoded(text):
                 raise TableRefused([Problem(None, None, "import.file.double_encoded")])
-    if _CONTROL.search(text):
+    if CONTROL_CHARACTERS.search(text):
         raise TableRefused([Problem(None, None, "import.file.encoding")])
     return text, encoding
 
 
-def _double_encoded(text: str) -> bool:
+def double_encoded(text: str) -> bool:
     """UTF-8 that was read as Windows-1252 and saved again ("Ã¤" for "ä")."""
     if text.isascii():
         return False

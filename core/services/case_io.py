@@ -67,6 +67,7 @@ from core.models import (
 from core.permissions import Actor, Permission, require, write_service
 from core.services import provider_io
 from core.tabular import (
+    CONTROL_CHARACTERS,
     FORMULA_PREFIXES,
     OLE_MAGIC,
     XLSX_MAGIC,
@@ -74,6 +75,7 @@ from core.tabular import (
     Format,
     Problem,
     TableRefused,
+    double_encoded,
     fold,
     formula_like,
     template,
@@ -510,18 +512,7 @@ def _known_headers() -> set[str]:
     return {name for specs in FIELDS.values() for spec in specs for name in spec.column.accepted()}
 
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _BLOCK = 4 * 1024 * 1024
-
-
-def _double_encoded(text: str) -> bool:
-    """UTF-8 that was read as Windows-1252 and saved again ("Ã¤" for "ä")."""
-    if text.isascii():
-        return False
-    try:
-        return text.encode("cp1252").decode("utf-8") != text
-    except UnicodeError:
-        return False
 
 
 def _decode_blocks(data: bytes, encoding: str) -> Iterator[str]:
@@ -546,9 +537,9 @@ def _encoding(data: bytes) -> tuple[str, str]:
             for number, text in enumerate(_decode_blocks(data, encoding)):
                 if number == 0:
                     head = text
-                if _CONTROL.search(text):
+                if CONTROL_CHARACTERS.search(text):
                     raise _refuse("import.file.encoding")
-                if encoding.startswith("utf-8") and _double_encoded(text):
+                if encoding.startswith("utf-8") and double_encoded(text):
                     raise _refuse("import.file.double_encoded")
         except UnicodeDecodeError:
             continue
