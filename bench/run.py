@@ -1,19 +1,26 @@
-"""Benchmark demo seeding and the Overview KPIs against a naive load-everything baseline.
+"""Benchmark seeding, the Overview and the statistics page against naive baselines.
+
+The baselines load every row into pandas and compute there (what DESIGN.md rules out).
 
     .venv/bin/python -m bench.run [--sizes 10000 100000 1000000]
                                   [--database sqlite|postgresql] [--pg-url URL]
+                                  [--phases ...] [--profile] [--analyze]
 
 For each size (the number of therapy sessions to seed) the orchestrator creates a fresh
-database and runs three worker subprocesses of this module against it, one a phase, so
-that each phase's peak RSS is its own and the "cold" Overview call really is the first
-one in its process:
+database and runs worker subprocesses of this module against it, one a phase, so that
+each phase's peak RSS is its own and the "cold" runs really are the first in their process:
 
 1. seed: migrate to head, reference data, then `seed_demo(sessions=size)` and its commit;
 2. overview: `stats.overview` as the coordinator, the first call (cold) and the median of
    warm calls, a per-statement breakdown, and the core queries for the three figures the
    baseline also computes (sessions and cost this month vs last month, cases waiting);
 3. naive: read `case LEFT JOIN therapy_session` into pandas and compute those three
-   figures there, which is what DESIGN.md forbids; its figures are checked against SQL.
+   figures there, which is what DESIGN.md forbids; its figures are checked against SQL;
+4. statistics: the statistics page through AppTest (cold, warm, filter change, cold after
+   a write), then each statistics-core query (bench/stat_phase.py);
+5. stat_naive: the statistics figures from the joined rows in pandas, re-read on every
+   rerun; its figures are checked against the core's;
+6. stat_profile (with --profile only): the page runs again under cProfile.
 
 The table is printed and written to bench/results/ (git-ignored) as JSON and Markdown.
 """
@@ -52,7 +59,8 @@ TODAY = date(2026, 11, 24)  # fixed, so that every run seeds and measures the sa
 DEFAULT_SIZES = [10_000, 100_000, 1_000_000]
 WARM_REPEATS = 5
 NAIVE_REPEATS = 3
-PHASES = ("seed", "overview", "naive")
+PHASES = ("seed", "overview", "naive", "statistics", "stat_naive", "stat_profile")
+DEFAULT_PHASES = ("seed", "overview", "naive", "statistics", "stat_naive")
 NAIVE_DATE_COLUMNS = [
     "referral_date",
     "decision_date",
@@ -294,10 +302,19 @@ def phase_overview(url: str, _size: int) -> dict[str, Any]:
 
     # The first call pays for connecting and for the database's caches; the OS file cache
     # is not dropped, and the seeding phase has just written these pages.
+    def compute_overview_uncached() -> Any:
+        # stats.overview keeps its result in the statistics cache (keyed by the data
+        # version): dropping it first times the queries themselves.
+        from core.statistics import views
+
+        views.forget()
+        return compute_overview()
+
     cold_seconds, overview = timed(compute_overview)
     warm_seconds, warm_runs = median_seconds(compute_overview, WARM_REPEATS)
+    uncached_seconds, uncached_runs = median_seconds(compute_overview_uncached, WARM_REPEATS)
     with statement_timer(engine) as timings:
-        compute_overview()
+        compute_overview_uncached()
     statements = summarise_statements(timings)
 
     with db.read_session(engine) as session:
@@ -312,6 +329,8 @@ def phase_overview(url: str, _size: int) -> dict[str, Any]:
         "cold_seconds": cold_seconds,
         "warm_seconds": warm_seconds,
         "warm_runs": warm_runs,
+        "warm_uncached_seconds": uncached_seconds,
+        "warm_uncached_runs": uncached_runs,
         "statement_count": len(timings),
         "slowest_statements": statements,
         "same_figures_sql_seconds": same_figures_seconds,
@@ -423,18 +442,34 @@ def phase_naive(url: str, _size: int) -> dict[str, Any]:
 
 
 def run_phase(args: argparse.Namespace) -> dict[str, Any]:
+    from bench import stat_phase
+
     url = os.environ["DATABASE_URL"]
     if args.phase == "seed":
         return phase_seed(url, args.size, analyze=args.analyze)
     if args.phase == "overview":
         return phase_overview(url, args.size)
+    if args.phase == "statistics":
+        return stat_phase.phase_statistics(url, args.size, TODAY)
+    if args.phase == "stat_naive":
+        return stat_phase.phase_stat_naive(url, args.size, TODAY)
+    if args.phase == "stat_profile":
+        return stat_phase.phase_profile(url, args.size, TODAY, args.profile_dir)
     return phase_naive(url, args.size)
 
 
 # --- the orchestrator ---------------------------------------------------------------------
 
 
-def run_size(size: int, database: str, pg_url: str | None, *, analyze: bool) -> dict[str, Any]:
+def run_size(
+    size: int,
+    database: str,
+    pg_url: str | None,
+    *,
+    analyze: bool,
+    phases: tuple[str, ...],
+    profile_dir: Path,
+) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="tttvt-bench-") as scratch:
         url = pg_url if database == "postgresql" else f"sqlite:///{scratch}/bench-{size}.sqlite3"
         assert url is not None
@@ -442,43 +477,125 @@ def run_size(size: int, database: str, pg_url: str | None, *, analyze: bool) -> 
         # it does not show in the process list; APP_DATA_DIR keeps data/ untouched.
         env = {**os.environ, "APP_ENV": "test", "DATABASE_URL": url, "APP_DATA_DIR": scratch}
         result: dict[str, Any] = {"size": size, "database": database}
-        for phase in PHASES:
+        result["load_average_1_5_15_at_start"] = " ".join(f"{v:.2f}" for v in os.getloadavg())
+        for phase in phases:
             result_file = Path(scratch) / f"{phase}.json"
             print(f"  {size:>9,} {database}: {phase}", flush=True)
             command = [sys.executable, "-m", "bench.run", "--phase", phase, "--size", str(size)]
             command += ["--result-file", str(result_file)] + (["--analyze"] if analyze else [])
+            command += ["--profile-dir", str(profile_dir)]
             subprocess.run(command, cwd=PROJECT_ROOT, env=env, check=True)
             result[phase] = json.loads(result_file.read_text(encoding="utf-8"))
+    result["load_average_1_5_15_at_end"] = " ".join(f"{v:.2f}" for v in os.getloadavg())
     result["summary"] = summarise(result)
     return result
 
 
 def summarise(result: dict[str, Any]) -> dict[str, Any]:
-    seed, overview, naive = result["seed"], result["overview"], result["naive"]
-    return {
+    seed = result["seed"]
+    summary: dict[str, Any] = {
         "sessions": result["size"],
         "database": result["database"],
         "seed_s": seed["seed_seconds"],
         "seed_cpu_s": seed["seed_cpu_seconds"],
-        "overview_cold_s": overview["cold_seconds"],
-        "overview_warm_s": overview["warm_seconds"],
-        "naive_s": naive["seconds"],
-        "naive_over_overview": naive["seconds"] / overview["warm_seconds"],
-        "peak_rss_mb": max(result[phase]["peak_rss_mb"] for phase in PHASES),
+        "peak_rss_mb": max(result[phase]["peak_rss_mb"] for phase in PHASES if phase in result),
         "migrate_s": seed["migrate_seconds"],
         "analyze_s": seed["analyze_seconds"],
         "database_mb": seed["database_mb"],
         "cases": seed["counts"].get("case", 0),
-        "same_figures_sql_s": overview["same_figures_sql_seconds"],
-        "naive_over_same_figures": naive["seconds"] / overview["same_figures_sql_seconds"],
-        "naive_read_s": naive["read_seconds"],
-        "naive_compute_s": naive["compute_seconds"],
-        "naive_rows": naive["rows"],
         "rss_seed_mb": seed["peak_rss_mb"],
-        "rss_overview_mb": overview["peak_rss_mb"],
-        "rss_naive_mb": naive["peak_rss_mb"],
-        "figures_match": naive["figures_match_sql"],
+        "figures_match": True,
     }
+    if "overview" in result and "naive" in result:
+        overview, naive = result["overview"], result["naive"]
+        summary.update(
+            {
+                "overview_cold_s": overview["cold_seconds"],
+                "overview_warm_s": overview["warm_seconds"],
+                "naive_s": naive["seconds"],
+                "overview_uncached_s": overview["warm_uncached_seconds"],
+                "naive_over_overview": naive["seconds"] / overview["warm_uncached_seconds"],
+                "same_figures_sql_s": overview["same_figures_sql_seconds"],
+                "naive_over_same_figures": naive["seconds"] / overview["same_figures_sql_seconds"],
+                "naive_read_s": naive["read_seconds"],
+                "naive_compute_s": naive["compute_seconds"],
+                "naive_rows": naive["rows"],
+                "rss_overview_mb": overview["peak_rss_mb"],
+                "rss_naive_mb": naive["peak_rss_mb"],
+                "figures_match": naive["figures_match_sql"],
+            }
+        )
+    if "statistics" in result:
+        summary.update(summarise_statistics(result))
+        summary["figures_match"] = summary["figures_match"] and summary["stat_figures_match"]
+    return summary
+
+
+def summarise_statistics(result: dict[str, Any]) -> dict[str, Any]:
+    from bench import stat_phase
+
+    ours, page = result["statistics"], result["statistics"]["page"]
+    summary: dict[str, Any] = {
+        # The first run in a server also imports the page's modules; the hooks made
+        # this process import them before that run, so their time is added back.
+        "stat_cold_s": page["cold_s"] + ours["page_imports_s"],
+        "stat_cold_run_s": page["cold_s"],
+        "stat_cold_after_write_s": page["cold_after_write_s"],
+        "stat_cold_after_restore_s": page["cold_after_restore_s"],
+        "stat_warm_s": page["warm_s"],
+        "stat_filter_change_s": page["filter_change_s"],
+        "stat_filter_back_s": page["filter_back_cached_s"],
+        "stat_sign_in_s": page["sign_in_run_s"],
+        "stat_login_form_s": page["login_form_run_s"],
+        "stat_write_s": page["write"]["write_s"],
+        "stat_page_imports_s": ours["page_imports_s"],
+        "stat_page_peak_rss_mb": ours["page_peak_rss_mb"],
+        "stat_peak_rss_mb": ours["peak_rss_mb"],
+        "stat_snapshot_mb": ours["snapshot"]["mb"],
+        "stat_fetches": ", ".join(
+            f"{table} {seconds_text(seconds)}"
+            for table, seconds in ours["queries"]["store.load"]["fetch_seconds"].items()
+        ),
+        **{f"q:{label}": entry["seconds"] for label, entry in ours["queries"].items()},
+    }
+    naive = result.get("stat_naive")
+    if naive:
+        problems = stat_phase.compare_figures(ours["figures"], naive["figures"])
+        summary.update(
+            {
+                "stat_naive_initial_s": naive["initial_s"],
+                "stat_naive_warm_s": naive["warm_s"],
+                "stat_naive_filter_change_s": naive["filter_change_s"],
+                "stat_naive_read_s": naive["filter_change_read_s"],
+                "stat_naive_lean_s": naive["lean_filter_change_s"],
+                "stat_naive_rows": naive["rows"],
+                "stat_naive_rss_mb": naive["peak_rss_mb"],
+                "naive_over_filter_change": naive["filter_change_s"] / page["filter_change_s"],
+                "naive_over_warm": naive["warm_s"] / page["warm_s"],
+                "naive_over_cold": naive["initial_s"] / page["cold_s"],
+                "lean_over_filter_change": naive["lean_filter_change_s"] / page["filter_change_s"],
+                "stat_figures_match": not problems,
+                "stat_figure_problems": problems,
+            }
+        )
+    else:
+        summary.update({"stat_figures_match": True, "stat_figure_problems": []})
+    measured = {
+        "filter_change_s": summary["stat_filter_change_s"],
+        "warm_s": summary["stat_warm_s"],
+        "cold_s": summary["stat_cold_s"],
+        "cold_after_write_s": summary["stat_cold_after_write_s"],
+        "peak_rss_mb": summary["stat_peak_rss_mb"],
+        "naive_over_filter_change": summary.get("naive_over_filter_change"),
+    }
+    targets: dict[str, dict[str, Any]] = {}
+    for key, limit in stat_phase.TARGETS.items():
+        value = measured[key]
+        at_least = key.startswith("naive_over")  # a ratio must reach it; the rest stay under
+        passed = None if value is None else (value >= limit if at_least else value <= limit)
+        targets[key] = {"value": value, "target": limit, "passed": passed}
+    summary["targets"] = targets
+    return summary
 
 
 def seconds_text(seconds: float) -> str:
@@ -497,8 +614,9 @@ MAIN_COLUMNS: list[tuple[str, str, Callable[[Any], str]]] = [
     ("seed s", "seed_s", seconds_text),
     ("overview cold s", "overview_cold_s", seconds_text),
     ("overview warm s", "overview_warm_s", seconds_text),
+    ("overview uncached s", "overview_uncached_s", seconds_text),
     ("naive baseline s", "naive_s", seconds_text),
-    ("ratio naive/overview", "naive_over_overview", lambda v: f"{v:,.1f}x"),
+    ("ratio naive/uncached", "naive_over_overview", lambda v: f"{v:,.1f}x"),
     ("peak RSS MB", "peak_rss_mb", lambda v: f"{v:,.0f}"),
 ]
 DETAIL_COLUMNS: list[tuple[str, str, Callable[[Any], str]]] = [
@@ -522,7 +640,10 @@ DETAIL_COLUMNS: list[tuple[str, str, Callable[[Any], str]]] = [
 def markdown_table(
     rows: list[dict[str, Any]], columns: list[tuple[str, str, Callable[[Any], str]]]
 ) -> str:
-    cells = [[render(row[key]) for _, key, render in columns] for row in rows]
+    cells = [
+        [render(row[key]) if row.get(key) is not None else "-" for _, key, render in columns]
+        for row in rows
+    ]
     headers = [header for header, _, _ in columns]
     widths = [max(len(text_) for text_ in column) for column in zip(headers, *cells, strict=True)]
 
@@ -538,33 +659,268 @@ def markdown_table(
     return "\n".join([line(headers), rule, *(line(row) for row in cells)])
 
 
+def ratio_text(value: float) -> str:
+    return f"{value:,.1f}x"
+
+
+def mb_text(value: float) -> str:
+    return f"{value:,.0f}"
+
+
+STAT_COLUMNS: list[tuple[str, str, Callable[[Any], str]]] = [
+    ("sessions", "sessions", lambda v: f"{v:,}"),
+    ("database", "database", str),
+    ("seed s", "seed_s", seconds_text),
+    ("cold s", "stat_cold_s", seconds_text),
+    ("cold after write s", "stat_cold_after_write_s", seconds_text),
+    ("warm s", "stat_warm_s", seconds_text),
+    ("filter change s", "stat_filter_change_s", seconds_text),
+    ("naive initial s", "stat_naive_initial_s", seconds_text),
+    ("naive warm s", "stat_naive_warm_s", seconds_text),
+    ("naive filter change s", "stat_naive_filter_change_s", seconds_text),
+    ("naive/ours filter change", "naive_over_filter_change", ratio_text),
+    ("naive/ours warm", "naive_over_warm", ratio_text),
+    ("peak RSS MB", "stat_peak_rss_mb", mb_text),
+    ("figures match", "stat_figures_match", lambda v: "yes" if v else "NO"),
+]
+QUERY_LABELS = [
+    ("store.load", "store.load (snapshot build)"),
+    ("select+activity", "select+activity"),
+    ("select+activity, 5 counties", "select+activity, 5 counties"),
+    ("monthly", "monthly"),
+    ("by_case_dimension county", "by county"),
+    ("by_provider", "by provider"),
+    ("waiting", "waiting"),
+    ("outcomes", "outcomes"),
+    ("view build", "statistics_view uncached"),
+    ("view build, 5 counties", "statistics_view uncached, 5 counties"),
+    ("pivot county x quarter clients", "pivot county x quarter"),
+]
+QUERY_COLUMNS: list[tuple[str, str, Callable[[Any], str]]] = [
+    ("sessions", "sessions", lambda v: f"{v:,}"),
+    ("database", "database", str),
+    *((f"{header} s", f"q:{label}", seconds_text) for label, header in QUERY_LABELS),
+    ("snapshot MB", "stat_snapshot_mb", lambda v: f"{v:,.1f}"),
+    ("store.load reads s", "stat_fetches", str),
+]
+STAT_DETAIL_COLUMNS: list[tuple[str, str, Callable[[Any], str]]] = [
+    ("sessions", "sessions", lambda v: f"{v:,}"),
+    ("database", "database", str),
+    ("login form run s", "stat_login_form_s", seconds_text),
+    ("sign-in run s", "stat_sign_in_s", seconds_text),
+    ("cold run s", "stat_cold_run_s", seconds_text),
+    ("+ page module imports s", "stat_page_imports_s", seconds_text),
+    ("back to cached filters s", "stat_filter_back_s", seconds_text),
+    ("write s", "stat_write_s", seconds_text),
+    ("cold after undoing it s", "stat_cold_after_restore_s", seconds_text),
+    ("naive read s", "stat_naive_read_s", seconds_text),
+    ("naive lean filter change s", "stat_naive_lean_s", seconds_text),
+    ("lean/ours filter change", "lean_over_filter_change", ratio_text),
+    ("naive/ours cold", "naive_over_cold", ratio_text),
+    ("naive rows", "stat_naive_rows", lambda v: f"{v:,}"),
+    ("RSS page/phase/naive MB", "stat_rss", str),
+]
+TARGET_HEADERS = {
+    "filter_change_s": "filter change ≤ 0.5 s",
+    "warm_s": "warm ≤ 0.3 s",
+    "cold_s": "cold ≤ 3 s",
+    "cold_after_write_s": "cold after write ≤ 3 s",
+    "peak_rss_mb": "peak ≤ 800 MB",
+    "naive_over_filter_change": "naive/ours filter change ≥ 5x",
+}
+PAGE_RUNS = [
+    ("cold", "cold_s", "cold_hooks"),
+    ("warm (median run)", None, "warm_hooks"),
+    ("filter change (median run)", None, "filter_change_hooks"),
+    ("back to cached filters", "filter_back_cached_s", "filter_back_cached_hooks"),
+    ("cold after write", "cold_after_write_s", "cold_after_write_hooks"),
+]
+
+
+def target_cell(key: str, entry: dict[str, Any], *, applies: bool) -> str:
+    value = entry["value"]
+    if value is None:
+        return "-"
+    if key.startswith("naive_over"):
+        shown = ratio_text(value)
+    else:
+        shown = mb_text(value) if key.endswith("_mb") else seconds_text(value)
+    if applies:
+        return f"{shown} {'pass' if entry['passed'] else 'FAIL'}"
+    return f"{shown} ({'pass' if entry['passed'] else 'fail'})"
+
+
+def target_rows(summaries: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[Any]]:
+    from bench import stat_phase
+
+    rows = []
+    for summary in summaries:
+        row = {"sessions": summary["sessions"], "database": summary["database"]}
+        applies = summary["sessions"] == stat_phase.TARGET_SIZE
+        for key, entry in summary["targets"].items():
+            row[key] = target_cell(key, entry, applies=applies)
+        rows.append(row)
+    columns: list[tuple[str, str, Callable[[Any], str]]] = [
+        ("sessions", "sessions", lambda v: f"{v:,}"),
+        ("database", "database", str),
+        *((TARGET_HEADERS[key], key, str) for key in stat_phase.TARGETS),
+    ]
+    return rows, columns
+
+
+def page_breakdown(result: dict[str, Any]) -> str:
+    """Where each page run's time went, from the wall-clock hooks (nested parts indented)."""
+    from bench import stat_phase
+
+    page = result["statistics"]["page"]
+    runs = []
+    for header, total_key, hooks_key in PAGE_RUNS:
+        hooks = page[hooks_key]["seconds"]
+        if total_key is None:  # the median run's own total
+            runs_key = "warm_runs" if hooks_key == "warm_hooks" else "filter_change_runs"
+            values = page[runs_key]
+            total = sorted(values)[len(values) // 2]
+        else:
+            total = page[total_key]
+        runs.append((header, total, hooks))
+    imports = "page module imports (before the cold run, counted in cold s)"
+    labels = [imports, "AppTest run (total)"] + [label for _o, _n, label in stat_phase.HOOKS]
+    labels.append("AppTest outside the script")
+    rows = []
+    for label in labels:
+        depth = (len(label) - len(label.lstrip())) // 2
+        row: dict[str, Any] = {"part": "›" * depth + (" " if depth else "") + label.strip()}
+        for header, total, hooks in runs:
+            if label == imports:
+                value: float | None = (
+                    result["statistics"]["page_imports_s"] if header == "cold" else None
+                )
+            elif label == "AppTest run (total)":
+                value = total
+            elif label == "AppTest outside the script":
+                value = total - hooks.get("script", 0.0)
+            else:
+                value = hooks.get(label)
+            row[header] = value
+        rows.append(row)
+    columns: list[tuple[str, str, Callable[[Any], str]]] = [("part", "part", str)]
+    columns += [(header, header, seconds_text) for header, _total, _hooks in runs]
+    return markdown_table(rows, columns)
+
+
+def profile_breakdown(result: dict[str, Any], keep: int = 12) -> list[str]:
+    lines = []
+    for run, entry in result["stat_profile"]["runs"].items():
+        lines.append(
+            f"- {run}: {entry['seconds_profiled']:.3f} s under cProfile, of which the page script "
+            f"{entry['script_total_s']:.3f} s and AppTest's message parsing "
+            f"{entry['apptest_parse_s']:.3f} s ({entry['files']}-*.prof / .txt)"
+        )
+        chosen = sorted(entry["functions"].items(), key=lambda item: item[1], reverse=True)
+        lines.append(
+            "  - cumulative: "
+            + ", ".join(f"{name} {seconds:.3f}" for name, seconds in chosen[:keep])
+        )
+        lines.append(
+            "  - own time: "
+            + ", ".join(
+                f"{item['function']} {item['own_s']:.3f} ({item['calls']}x)"
+                for item in entry["top_own"][:keep]
+            )
+        )
+    return lines
+
+
 def report_text(results: list[dict[str, Any]]) -> str:
     summaries = [result["summary"] for result in results]
-    details = [
-        {
-            **summary,
-            "rss": f"{summary['rss_seed_mb']:.0f} / {summary['rss_overview_mb']:.0f} / "
-            f"{summary['rss_naive_mb']:.0f}",
-        }
-        for summary in summaries
-    ]
-    parts = [markdown_table(summaries, MAIN_COLUMNS), "", markdown_table(details, DETAIL_COLUMNS)]
-    for result in results:
-        overview = result["overview"]
+    parts: list[str] = []
+    overview_rows = [summary for summary in summaries if "overview_cold_s" in summary]
+    if overview_rows:
+        details = [
+            {
+                **summary,
+                "rss": f"{summary['rss_seed_mb']:.0f} / {summary['rss_overview_mb']:.0f} / "
+                f"{summary['rss_naive_mb']:.0f}",
+            }
+            for summary in overview_rows
+        ]
+        parts += ["Overview (stats.overview) and its naive baseline:", ""]
+        parts += [markdown_table(overview_rows, MAIN_COLUMNS), ""]
+        parts += [markdown_table(details, DETAIL_COLUMNS)]
+        for result in results:
+            if "overview" not in result:
+                continue
+            overview = result["overview"]
+            parts += [
+                "",
+                f"Slowest statements of one uncached Overview call, {result['size']:,} sessions, "
+                f"{result['database']} ({overview['statement_count']} statements):",
+            ]
+            parts += [
+                f"- {entry['seconds'] * 1000:8.2f} ms x{entry['calls']}  {entry['label']}"
+                for entry in overview["slowest_statements"]
+            ]
+            if not result["naive"]["figures_match_sql"]:
+                parts.append(
+                    f"- WARNING: naive figures {result['naive']['figures']} differ from SQL "
+                    f"{result['naive']['sql_figures']}"
+                )
+    stat_rows = [summary for summary in summaries if "stat_cold_s" in summary]
+    if stat_rows:
+        stat_details = [
+            {
+                **summary,
+                "stat_rss": f"{summary['stat_page_peak_rss_mb']:.0f} / "
+                f"{summary['stat_peak_rss_mb']:.0f} / "
+                + (
+                    f"{summary['stat_naive_rss_mb']:.0f}"
+                    if summary.get("stat_naive_rss_mb")
+                    else "-"
+                ),
+            }
+            for summary in stat_rows
+        ]
+        rows, columns = target_rows(stat_rows)
         parts += [
             "",
-            f"Slowest statements of one warm Overview call, {result['size']:,} sessions, "
-            f"{result['database']} ({overview['statement_count']} statements):",
+            "Statistics page (AppTest of the real app on pages/10_Statistics.py, signed in as "
+            "the coordinator; every figure is the whole page run) and the naive baseline "
+            "(read the joined rows into pandas and group there, on every rerun):",
+            "",
+            markdown_table(stat_rows, STAT_COLUMNS),
+            "",
+            "Targets of issue 7, set for 1,000,000 sessions on 2 cores (in parentheses: "
+            "the same limits at other sizes, for orientation only):",
+            "",
+            markdown_table(rows, columns),
+            "",
+            "Statistics core queries (median of 5; store.load of 3; the filters are this "
+            "year to `today`, or five counties on top):",
+            "",
+            markdown_table(stat_rows, QUERY_COLUMNS),
+            "",
+            markdown_table(stat_details, STAT_DETAIL_COLUMNS),
         ]
-        parts += [
-            f"- {entry['seconds'] * 1000:8.2f} ms x{entry['calls']}  {entry['label']}"
-            for entry in overview["slowest_statements"]
-        ]
-        if not result["naive"]["figures_match_sql"]:
-            parts.append(
-                f"- WARNING: naive figures {result['naive']['figures']} differ from SQL "
-                f"{result['naive']['sql_figures']}"
-            )
+        for result in results:
+            if "statistics" not in result:
+                continue
+            parts += [
+                "",
+                f"Where the page's time goes, {result['size']:,} sessions, {result['database']} "
+                "(seconds; wall-clock hooks on the page's parts, nested parts indented):",
+                "",
+                page_breakdown(result),
+            ]
+            for problem in result["summary"]["stat_figure_problems"]:
+                parts.append(f"- WARNING: {problem}")
+            if "stat_profile" in result:
+                parts += [
+                    "",
+                    f"cProfile of the page runs, {result['size']:,} sessions, "
+                    f"{result['database']} (seconds, inflated by the profiler):",
+                    "",
+                    *profile_breakdown(result),
+                ]
     return "\n".join(parts)
 
 
@@ -572,7 +928,13 @@ def code_fingerprint() -> str:
     """A short hash of the measured code, so that results from different versions differ."""
     digest = hashlib.sha256()
     for path in sorted(
-        [*PROJECT_ROOT.glob("core/**/*.py"), *PROJECT_ROOT.glob("migrations/**/*.py")]
+        [
+            *PROJECT_ROOT.glob("core/**/*.py"),
+            *PROJECT_ROOT.glob("migrations/**/*.py"),
+            *PROJECT_ROOT.glob("ui/**/*.py"),
+            *PROJECT_ROOT.glob("pages/**/*.py"),
+            PROJECT_ROOT / "app.py",
+        ]
     ):
         digest.update(path.relative_to(PROJECT_ROOT).as_posix().encode())
         digest.update(path.read_bytes())
@@ -614,8 +976,23 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         action="store_true",
         help="refresh planner statistics after seeding (VACUUM ANALYZE / ANALYZE)",
     )
+    parser.add_argument(
+        "--phases",
+        nargs="+",
+        choices=[phase for phase in DEFAULT_PHASES if phase != "seed"],
+        default=[phase for phase in DEFAULT_PHASES if phase != "seed"],
+        help="the phases to run after seeding (default: all); overview needs naive and "
+        "statistics' baseline is stat_naive",
+    )
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="also run the statistics page under cProfile (stat_profile phase); writes "
+        ".prof and .txt files to bench/results/profiles/",
+    )
     # Internal: the orchestrator runs each phase of one size in a subprocess of its own.
     parser.add_argument("--phase", choices=PHASES, help=argparse.SUPPRESS)
+    parser.add_argument("--profile-dir", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--size", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--result-file", type=Path, help=argparse.SUPPRESS)
     return parser.parse_args(argv)
@@ -634,7 +1011,22 @@ def main(argv: list[str] | None = None) -> int:
     pg_url = args.pg_url if args.database == "postgresql" else None
     started = datetime.now(UTC)
     load_at_start = os.getloadavg()
-    results = [run_size(size, args.database, pg_url, analyze=args.analyze) for size in args.sizes]
+    fingerprint_at_start = code_fingerprint()
+    phases = ("seed", *(phase for phase in DEFAULT_PHASES if phase in args.phases))
+    if args.profile:
+        phases += ("stat_profile",)
+    profile_dir = RESULTS_DIR / "profiles" / f"{args.database}-{started:%Y%m%dT%H%M%SZ}"
+    results = [
+        run_size(
+            size,
+            args.database,
+            pg_url,
+            analyze=args.analyze,
+            phases=phases,
+            profile_dir=profile_dir,
+        )
+        for size in args.sizes
+    ]
     meta = {
         "database": args.database,
         "server": results[0]["seed"]["server"] if results else "",
@@ -645,7 +1037,13 @@ def main(argv: list[str] | None = None) -> int:
         "planner_statistics": "refreshed after seeding (--analyze)"
         if args.analyze
         else "as left by seeding (no ANALYZE)",
-        "core_fingerprint": code_fingerprint(),
+        "core_fingerprint": fingerprint_at_start,
+        # Others may edit the code while a long run goes on; then sizes measured different
+        # versions, and the results say so.
+        "code_changed_during_run": "no"
+        if code_fingerprint() == fingerprint_at_start
+        else f"YES (now {code_fingerprint()}): sizes may have measured different code",
+        "phases": " ".join(phases),
         "warm_repeats": WARM_REPEATS,
         "naive_repeats": NAIVE_REPEATS,
         "python": platform.python_version(),

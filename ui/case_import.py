@@ -332,6 +332,7 @@ def _run(
             widgets.show_error(error)
             return
         status.update(label=tr("cio.finished"), state="complete")
+    widgets.after_write()
     st.session_state[_DONE] = {
         "new": format_number(result.new, lang),
         "changed": format_number(result.changed, lang),

@@ -30,6 +30,7 @@ from core.models import utc_now
 from core.permissions import Actor, Permission
 from core.services import auth
 from core.services.users import demo_users_exist
+from core.statistics import store as statistics_store
 from ui import nav
 from ui.i18n import language_switch, tr
 
@@ -52,6 +53,8 @@ def _runtime(database_url: str, data_dir: str, app_env: str, secret_key: str | N
     key = resolve_cookie_key(settings, secret_key)
     state = prepare_database(settings, seed_if_empty=True)
     check_production(settings, key, state)
+    if not settings.is_test:
+        statistics_store.prewarm(db.get_engine(settings.database_url))
     return Runtime(settings=settings, cookie_key=key.value, start=state)
 
 

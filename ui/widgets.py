@@ -10,10 +10,12 @@ import pandas as pd
 import streamlit as st
 
 from core import db
+from core.config import load_settings
 from core.dates import local_today
 from core.errors import ConflictError, DomainError, PermissionDenied, ValidationFailed
 from core.formatting import format_date, format_money, format_number
 from core.permissions import Actor
+from core.statistics import store as statistics_store
 from core.stats import Overview, Tile
 from ui import nav
 from ui.i18n import current_language, label, tr
@@ -177,7 +179,16 @@ def write(
         return None
     if success_key:
         st.toast(tr(success_key), icon=":material/check_circle:")
+    after_write()
     return result if result is not None else True
+
+
+def after_write() -> None:
+    """A write may have changed the facts: bring the statistics snapshot up to date now,
+    in the background, rather than when the next reader opens the statistics. (Not in
+    tests, where a background reader would outlive its test's database.)"""
+    if not load_settings().is_test:
+        statistics_store.prewarm(db.get_engine())
 
 
 def show_error(error: DomainError) -> None:
