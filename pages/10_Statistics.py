@@ -5,9 +5,8 @@ import streamlit as st
 from core import db
 from core.errors import DomainError
 from core.permissions import Permission
-from core.settings import get_setting
 from core.statistics import views
-from ui import guard
+from ui import guard, widgets
 from ui import statistics_sections as sections
 from ui import statistics_views as sv
 from ui.i18n import tr
@@ -19,9 +18,8 @@ filters = sv.current_filters()
 try:
     with db.read_session() as session:
         view = views.statistics_view(session, actor, filters=filters)
-        st.session_state["_stat_target_days"] = int(get_setting(session, "waiting_target_days"))
 except DomainError as error:
-    sv.show_error(error)
+    widgets.show_error(error)
     st.stop()
 
 sv.filter_bar(filters, view.provider_names)
@@ -69,4 +67,4 @@ elif section == "outcomes":
 elif section == "satisfaction":
     sections.satisfaction(actor, view)
 else:
-    sections.glossary_table()
+    sections.glossary_table(view)

@@ -8,7 +8,7 @@ from core.errors import DomainError
 from core.permissions import Permission
 from core.statistics import views
 from core.statistics.pivot import PivotSpec, pivot
-from ui import guard, meeting_views
+from ui import guard, meeting_views, widgets
 from ui import statistics_views as sv
 from ui.i18n import tr
 
@@ -24,7 +24,7 @@ try:
         view = views.statistics_view(session, actor, filters=filters)
         result = pivot(session, actor, filters=filters, spec=spec)
 except DomainError as error:
-    sv.show_error(error)
+    widgets.show_error(error)
     st.stop()
 
 if presenting:

@@ -204,7 +204,7 @@ def waiting(actor: Actor, view: StatisticsView) -> None:
                 }
             )
     frame = pd.DataFrame(rows, columns=["x_label", "series", "value", "text"])
-    target = int(st.session_state.get("_stat_target_days") or 0)
+    target = view.waiting_target_days
     chart = charts.lines(
         frame,
         title=tr("stat.chart.waiting_trend"),
@@ -321,7 +321,7 @@ def outcomes(actor: Actor, view: StatisticsView) -> None:
     sv.chart_block(actor, "outcomes", chart, export)
     sv.show_table(export)
     for key in ("outcome_measured", "outcome_change", "outcome_improved", "outcome_recovered"):
-        st.caption(f"**{tr(f'stat.metric.{key}')}**: {sv.definition(key)}")
+        st.caption(f"**{tr(f'stat.metric.{key}')}**: {sv.definition(key, view)}")
 
 
 def satisfaction(actor: Actor, view: StatisticsView) -> None:
@@ -363,13 +363,15 @@ def satisfaction(actor: Actor, view: StatisticsView) -> None:
     st.caption(tr("stat.satisfaction.note"))
 
 
-def glossary_table() -> None:
+def glossary_table(view: StatisticsView) -> None:
     st.caption(tr("stat.glossary.caption"))
     st.dataframe(
         pd.DataFrame(
             {
                 tr("stat.glossary.metric"): [tr(f"stat.metric.{m.key}") for m in glossary.METRICS],
-                tr("stat.glossary.definition"): [sv.definition(m.key) for m in glossary.METRICS],
+                tr("stat.glossary.definition"): [
+                    sv.definition(m.key, view) for m in glossary.METRICS
+                ],
             }
         ),
         hide_index=True,

@@ -10,7 +10,6 @@ wins over what a widget remembered.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
 from typing import Any
 
 import pandas as pd
@@ -18,6 +17,7 @@ import streamlit as st
 
 from core import db
 from core.errors import DomainError
+from core.formatting import format_date
 from core.i18n import enum_label
 from core.permissions import Actor, Permission
 from core.statistics import charts, glossary, kpis, views
@@ -134,13 +134,13 @@ def filter_bar(filters: StatFilters, provider_names: dict[str, str]) -> None:
         else:
             second.text_input(
                 tr("stat.filter.from"),
-                widgets_date(filters.start, lang),
+                format_date(filters.start, lang),
                 disabled=True,
                 key=_key("from_shown"),
             )
             third.text_input(
                 tr("stat.filter.to"),
-                widgets_date(filters.end, lang),
+                format_date(filters.end, lang),
                 disabled=True,
                 key=_key("to_shown"),
             )
@@ -171,12 +171,6 @@ def filter_bar(filters: StatFilters, provider_names: dict[str, str]) -> None:
             set_filters(default_filters(widgets.today()))
 
 
-def widgets_date(value: date, lang: str) -> str:
-    from core.formatting import format_date
-
-    return format_date(value, lang)
-
-
 def section_switch() -> str:
     current = st.query_params.get("view", "overview")
     current = current if current in SECTIONS else "overview"
@@ -201,12 +195,11 @@ def section_switch() -> str:
 # --- figures --------------------------------------------------------------------------------
 
 
-def definition(key: str) -> str:
-    days = st.session_state.get("_stat_target_days", "")
-    return tr(f"stat.def.{key}", days=days)
+def definition(key: str, view: StatisticsView) -> str:
+    return tr(f"stat.def.{key}", days=view.waiting_target_days)
 
 
-def tile(container: Any, figure: Figure, *, invert: bool = False) -> None:
+def tile(container: Any, view: StatisticsView, figure: Figure, *, invert: bool = False) -> None:
     lang = current_language()
     unit = glossary.metric(figure.key).unit
     shown = figure.shown
@@ -227,7 +220,7 @@ def tile(container: Any, figure: Figure, *, invert: bool = False) -> None:
         value,
         delta=delta,
         delta_color=colour,
-        help=definition(figure.key),
+        help=definition(figure.key, view),
         border=True,
     )
 
@@ -235,7 +228,7 @@ def tile(container: Any, figure: Figure, *, invert: bool = False) -> None:
 def tiles(view: StatisticsView, keys: tuple[str, ...], *, inverted: tuple[str, ...] = ()) -> None:
     columns = st.columns(len(keys))
     for column, key in zip(columns, keys, strict=True):
-        tile(column, view.tiles[key], invert=key in inverted)
+        tile(column, view, view.tiles[key], invert=key in inverted)
 
 
 def legend(view: StatisticsView) -> None:
@@ -252,7 +245,7 @@ def kpi_board(actor: Actor, view: StatisticsView) -> None:
     st.caption(
         tr(
             "stat.kpi.caption",
-            period=f"{widgets_date(previous.start, lang)}–{widgets_date(previous.end, lang)}",
+            period=f"{format_date(previous.start, lang)}–{format_date(previous.end, lang)}",
         )
     )
     records = []
@@ -365,10 +358,6 @@ def picked_keys(event: Any) -> list[str]:
     except AttributeError:
         return []
     return [str(point["key"]) for point in points if isinstance(point, dict) and "key" in point]
-
-
-def show_error(error: DomainError) -> None:
-    widgets.show_error(error)
 
 
 def show_table(frame: pd.DataFrame) -> None:

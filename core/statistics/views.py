@@ -145,6 +145,7 @@ class StatisticsView:
     satisfaction: pd.DataFrame
     budget: pd.DataFrame
     provider_names: dict[str, str] = field(default_factory=dict)
+    waiting_target_days: int = 0  # the setting the waiting figures were computed with
 
 
 def thresholds(session: Session) -> dict[str, compute.Thresholds]:
@@ -236,6 +237,7 @@ def _build(session: Session, filters: StatFilters) -> StatisticsView:
         satisfaction=satisfaction,
         budget=budget,
         provider_names=names,
+        waiting_target_days=target,
     )
 
 
