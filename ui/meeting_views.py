@@ -144,6 +144,11 @@ def show(actor: Actor, result: PivotResult, view: StatisticsView, *, presenting:
     ]
     long["value"] = [v / scale if v is not None else None for v in long["value"]]
     long["shown"] = [charts.shown(v, unit, lang) for v in long["shown"]]  # type: ignore[arg-type]
+    # The export keeps numbers (euros for money) and the marks of hidden cells; the table
+    # on screen shows the same in the reader's format.
+    export = table_frame(result, lang, names)
+    for column in export.columns[1:]:
+        export[column] = [v / scale if isinstance(v, int | float) else v for v in export[column]]
     table = table_frame(result, lang, names)
     for column in table.columns[1:]:
         table[column] = [charts.shown(v, unit, lang) for v in table[column]]  # type: ignore[arg-type]
@@ -156,9 +161,9 @@ def show(actor: Actor, result: PivotResult, view: StatisticsView, *, presenting:
             column_title=tr(f"stat.dimension.{spec.columns}") if spec.columns else None,
             value_title=measure_title + (" (€)" if unit == "money" else ""),
         )
-        sv.chart_block(actor, f"pivot-{spec.measure}", chart, table)
+        sv.chart_block(actor, f"pivot-{spec.measure}", chart, export)
     elif actor.can(Permission.EXPORT_STATISTICS):
-        sv.downloads(actor, f"pivot-{spec.measure}", None, table)
+        sv.downloads(actor, f"pivot-{spec.measure}", None, export)
     if long.empty:
         st.info(tr("stat.empty"))
     sv.show_table(table)
