@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
-from core import backup, db
+from core import audit, backup, db
 from core.backup import BackupNotSupported
 from core.models import ContactLog, Partner
 from tests.conftest import TEST_DATABASE_URL
@@ -64,9 +64,16 @@ def test_restore_brings_a_backup_back(demo_db, tmp_path):
     saved = backup.backup(demo_db, tmp_path / "before.sqlite3")
     with db.write_session() as session:
         session.add(Partner(name="Hiljem lisatud", partner_type="ngo"))
+    with db.read_session() as session:
+        versions_before = (audit.data_version(session), audit.data_version(session, facts=True))
     restored = backup.restore(demo_db, tmp_path / "before.sqlite3")
     assert restored.integrity == "ok"
     assert restored.tables["partner"] == saved.tables["partner"]
+    # Caches in running processes are keyed by these counters: after a restore they must
+    # be new, never a number those caches already hold.
+    with db.read_session() as session:
+        assert audit.data_version(session) > versions_before[0]
+        assert audit.data_version(session, facts=True) > versions_before[1]
 
 
 @sqlite_only
