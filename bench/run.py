@@ -303,11 +303,11 @@ def phase_overview(url: str, _size: int) -> dict[str, Any]:
     # The first call pays for connecting and for the database's caches; the OS file cache
     # is not dropped, and the seeding phase has just written these pages.
     def compute_overview_uncached() -> Any:
-        # stats.overview keeps its result in the statistics cache (keyed by the data
+        # stats.overview keeps its result in the result cache (keyed by the data
         # version): dropping it first times the queries themselves.
-        from core.statistics import views
+        from core import cache
 
-        views.forget()
+        cache.forget()
         return compute_overview()
 
     cold_seconds, overview = timed(compute_overview)

@@ -390,7 +390,7 @@ def fetch_timer(store: Any) -> Iterator[dict[str, float]]:
 
 
 def query_timings(today: date) -> dict[str, Any]:
-    from core import audit, db
+    from core import audit, cache, db
     from core.models import Role
     from core.permissions import Actor
     from core.settings import get_setting, suppression_k
@@ -400,7 +400,7 @@ def query_timings(today: date) -> dict[str, Any]:
     engine = db.get_engine()
     # Free the page's snapshot first, so that this part never holds two.
     store.forget()
-    views.forget()
+    cache.forget()
     gc.collect()
     with db.read_session() as session:
         version = audit.data_version(session, facts=True)
@@ -450,7 +450,7 @@ def query_timings(today: date) -> dict[str, Any]:
     for label, filters in (("view build", base), ("view build, 5 counties", counties)):
 
         def build(filters: Any = filters) -> Any:
-            views.forget()  # uncached: the snapshot stays, the view is computed again
+            cache.forget()  # uncached: the snapshot stays, the view is computed again
             with db.read_session() as session:
                 return views.statistics_view(session, coordinator, filters=filters)
 

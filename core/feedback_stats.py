@@ -32,7 +32,7 @@ from core.models import Feedback, FeedbackTheme, Provider
 from core.permissions import Actor, Permission, require
 from core.services.feedback import theme_condition
 from core.settings import suppression_k
-from core.suppression import Count, suppress
+from core.suppression import SECONDARY, Count, protect_series, suppress
 
 GRAINS = ("month", "quarter")
 DIMENSIONS = ("source", "channel", "provider", "language")
@@ -183,14 +183,11 @@ def trend(
 
 
 def _secondary(cells: list[tuple[str, Sums]], k: int) -> set[str]:
-    """Cells to hide besides those below k: when exactly one is hidden, the next smallest."""
-    primary = [key for key, sums in cells if 0 < sums.responses < k]
-    if len(primary) != 1:
-        return set()
-    others = sorted(
-        ((sums.responses, key) for key, sums in cells if sums.responses >= k), key=lambda x: x
-    )
-    return {others[0][1]} if others else set()
+    """Cells to hide besides those below k: when exactly one is hidden, the next smallest
+    (core.suppression.protect_series)."""
+    counts = [sums.responses for _key, sums in cells]
+    states, _total = protect_series(counts, sum(counts), k)
+    return {key for (key, _sums), state in zip(cells, states, strict=True) if state == SECONDARY}
 
 
 def breakdown(

@@ -32,7 +32,7 @@ from core.i18n import enum_label, t
 from core.models import Case, Contract, Invoice, InvoiceStatus, Provider, TherapySession
 from core.permissions import Actor, Permission, require
 from core.settings import suppression_k
-from core.suppression import Count, suppress
+from core.suppression import SECONDARY, Count, protect_series, suppress
 from core.tabular import _ILLEGAL_XLSX, XLSX_MIME, neutralise_cell
 
 PeriodKind = Literal["month", "quarter", "year"]
@@ -159,15 +159,13 @@ class Hidden(Count):
 
 def suppress_column(values: list[int], k: int) -> list[Count]:
     """Primary suppression of counts below k ("<k"), and secondary ("×"): a breakdown never
-    has exactly one hidden cell, which its total would give away."""
-    shown = [suppress(value, k) for value in values]
-    hidden = [n for n, c in enumerate(shown) if c.suppressed]
-    if len(hidden) == 1:
-        others = [n for n, c in enumerate(shown) if not c.suppressed and values[n] > 0]
-        if others:
-            smallest = min(others, key=lambda n: values[n])
-            shown[smallest] = Hidden(None, k)
-    return shown
+    has exactly one hidden cell, which its total would give away (the one rule,
+    core.suppression.protect_series)."""
+    states, _total = protect_series(values, sum(values), k)
+    return [
+        Hidden(None, k) if state == SECONDARY else suppress(value, k)
+        for value, state in zip(values, states, strict=True)
+    ]
 
 
 def _lines(rows: list[tuple], k: int) -> list[Line]:

@@ -16,6 +16,7 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from core import budget, caps
+from core.cache import cache_key, cached
 from core.dates import add_months
 from core.formatting import TALLINN
 from core.models import (
@@ -118,8 +119,6 @@ def overview(session: Session, actor: Actor, *, today: date) -> Overview:
     """The Overview's tiles and alerts; built once per data version, day and kind of reader
     (every write advances the version, so a cached Overview is never stale)."""
     require(session, actor, Permission.VIEW_OVERVIEW, action="stats.overview")
-    from core.statistics.views import cache_key, cached
-
     full = actor.can(Permission.VIEW_ALERTS)
     return cached(
         cache_key(session, "overview", today, full), lambda: _overview(session, full, today)

@@ -28,6 +28,7 @@ import zipfile
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from enum import StrEnum
 from typing import Any, Literal
 
 import pandas as pd
@@ -64,7 +65,41 @@ def fold(text: str) -> str:
     text = unicodedata.normalize("NFKD", text.casefold())
     text = "".join(char for char in text if not unicodedata.combining(char))
     text = re.sub(r"\(.*?\)", " ", text)
-    return re.sub(r"[\s_\-./*:']+", " ", text).strip()
+    return re.sub(r"[\s_\-–—./*:']+", " ", text).strip()
+
+
+_COUNTY_WORD = re.compile(r"\s+(maakond|county)$", re.IGNORECASE)
+
+
+def enum_vocabulary(
+    enum: type[StrEnum], enum_name: str, extra: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """Folded word -> code for a coded column: the codes, member names, catalogue labels in
+    every language (and what they say in brackets, and "Harjumaa" for "Harju maakond"),
+    then `extra` spellings. A word that could mean two codes is left out."""
+    words: dict[str, set[str]] = {}
+
+    def add(word: str, code: str) -> None:
+        if fold(word):
+            words.setdefault(fold(word), set()).add(code)
+
+    for member in enum:
+        add(member.value, member.value)
+        add(member.name, member.value)
+        for lang in LANGUAGES:
+            text = t(f"enum.{enum_name}.{member.value}", lang)
+            if text.startswith("enum."):
+                continue
+            add(text, member.value)
+            for inner in re.findall(r"\((.*?)\)", text):
+                add(inner, member.value)
+            base = _COUNTY_WORD.sub("", text)
+            if base != text:
+                add(base, member.value)
+                add(base + "maa", member.value)  # Harjumaa, Ida-Virumaa
+    for word, code in (extra or {}).items():
+        add(word, code)
+    return {word: next(iter(codes)) for word, codes in words.items() if len(codes) == 1}
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,4 @@
-"""Development proposals (duties 3.4 and 3.12): the log, one proposal, the coordinator's
-drafting and submitting, and the lead's decision. The open proposal lives in the URL."""
+"""Development proposals (duties 3.4, 3.12): log, drafting, the lead's decision; state in URL."""
 
 import streamlit as st
 

@@ -1,6 +1,4 @@
-"""Contracts: list and alerts, a contract's data, lifecycle and amendments, budgets,
-invoices with reconciliation and workflow, and the per-client cap. The view and the open
-record live in the URL."""
+"""Contracts, amendments, budgets, invoices and the per-client cap; view and record in the URL."""
 
 import streamlit as st
 

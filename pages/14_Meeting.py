@@ -1,5 +1,4 @@
-"""Meeting mode: a pivot of any glossary measure by one or two dimensions, with the shared
-filters; the whole view is in the URL, and presentation mode hides everything else."""
+"""Meeting mode: a pivot of a glossary measure, presentation mode; the whole view in the URL."""
 
 import streamlit as st
 

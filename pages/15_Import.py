@@ -1,5 +1,4 @@
-"""Data import: cases, sessions and outcome measures from the case system's CSV or XLSX
-export, with templates, column mapping, preview, row-level problems and progress."""
+"""Data import of cases, sessions and outcome measures: mapping, preview, row problems."""
 
 from core.permissions import Permission
 from ui import case_import, guard

@@ -1,5 +1,4 @@
-"""Providers: list and filters, onboarding checklist, specialists and qualifications,
-coverage, import and export. The view and the open record live in the URL."""
+"""Providers: list, onboarding, specialists, qualifications, coverage, import and export."""
 
 import streamlit as st
 

@@ -1,6 +1,4 @@
-"""Training calendar: month, week and list views with Estonian public holidays, one event
-with registrations, waiting list and attendance, the supervision log and training hours.
-The view, the shown date and the open event live in the URL."""
+"""Training calendar: views with holidays, registrations, attendance, supervision, hours."""
 
 from datetime import date, timedelta
 

@@ -1,7 +1,4 @@
-"""Feedback: fast entry with the personal-data check, the list and follow-up, the
-analysis, the import of survey exports and the theme list. The view and the open record
-live in the URL; each view has its own permission (ui.feedback_views.VIEWS), and the
-viewer opens only the analysis, which shows suppressed aggregates and no text."""
+"""Feedback: entry with the personal-data check, follow-up, analysis, import, themes."""
 
 import streamlit as st
 

@@ -1,5 +1,4 @@
-"""Materials and web content: register, reviews due, language gaps, one material.
-The view and the open material live in the URL (?view=...&material=ID)."""
+"""Materials and web content: register, reviews due, language gaps; state in the URL."""
 
 import streamlit as st
 

@@ -1,5 +1,4 @@
-"""The partner network: directory, one partner with contact persons and contact log,
-upcoming next steps, and charts. The view and the open partner live in the URL."""
+"""The partner network: directory, contacts and contact log, next steps, charts."""
 
 from datetime import timedelta
 

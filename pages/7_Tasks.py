@@ -1,5 +1,4 @@
-"""Tasks from the lead: the list, a new task (lead), one task with status and comments.
-The open task lives in the URL (?task=ID)."""
+"""Tasks from the lead: the list, a new task (lead), one task with status and comments."""
 
 import streamlit as st
 

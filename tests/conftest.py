@@ -15,13 +15,13 @@ import pytest
 from sqlalchemy import Engine, text
 from sqlmodel import SQLModel
 
+from core import cache as statistics_cache
 from core import db
 from core.models import Role
 from core.permissions import Actor
 from core.seed import seed_demo
 from core.settings import ensure_reference_data
 from core.statistics import store as statistics_store
-from core.statistics import views as statistics_views
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
 FIXED_TODAY = date(2026, 11, 24)
@@ -59,7 +59,7 @@ def db_url(
     # The statistics caches live per process and are keyed by URL and data version, which
     # repeat between tests on the one PostgreSQL test database.
     statistics_store.forget()
-    statistics_views.forget()
+    statistics_cache.forget()
     if TEST_DATABASE_URL:
         _truncate_all(db.get_engine(TEST_DATABASE_URL))
         url = TEST_DATABASE_URL

@@ -9,10 +9,9 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from core.i18n import enum_label
 from core.permissions import Actor
 from core.statistics import charts, glossary
-from core.statistics.pivot import ENUM_OF
+from core.statistics.pivot import group_label
 from core.statistics.views import StatisticsView
 from ui import statistics_views as sv
 from ui.i18n import current_language, tr
@@ -87,14 +86,9 @@ def new_and_continuing(actor: Actor, view: StatisticsView) -> None:
 def _labelled_breakdown(view: StatisticsView, dimension: str) -> pd.DataFrame:
     lang = current_language()
     frame = view.breakdowns[dimension].copy()
-    if dimension == "provider":
-        labels = [view.provider_names.get(key, tr("stat.unknown")) for key in frame["key"]]
-    else:
-        labels = [
-            tr("stat.unknown") if key == "?" else enum_label(key, lang, ENUM_OF[dimension])
-            for key in frame["key"]
-        ]
-    frame["label"] = labels
+    frame["label"] = [
+        group_label(dimension, key, lang, view.provider_names) for key in frame["key"]
+    ]
     frame["value"] = frame["clients"]
     frame["clients_text"] = [charts.shown(v, "count", lang) for v in frame["clients_shown"]]
     frame["sessions_text"] = [charts.shown(v, "count", lang) for v in frame["sessions_shown"]]

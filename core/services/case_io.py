@@ -52,7 +52,7 @@ from sqlmodel import Session, SQLModel, col
 
 from core import audit
 from core.errors import ValidationFailed
-from core.i18n import LANGUAGES, enum_label, t
+from core.i18n import t
 from core.models import (
     AgeBand,
     ClientCap,
@@ -76,6 +76,7 @@ from core.tabular import (
     Problem,
     TableRefused,
     double_encoded,
+    enum_vocabulary,
     fold,
     formula_like,
     template,
@@ -361,38 +362,18 @@ _ENUMS: dict[str, type[StrEnum]] = {
 _SHARED = {"County", "Language", "ServiceForm"}  # read as the provider import reads them
 
 
-def _fold(text: str) -> str:
-    return fold(text.replace("–", "-").replace("—", "-"))
-
-
 @functools.cache
 def vocabulary(enum_name: str) -> dict[str, str]:
     """Folded word -> code: codes, member names, catalogue labels in every language and
     common spellings; a word that could mean two codes is left out."""
-    enum = _ENUMS[enum_name]
-    words: dict[str, set[str]] = {}
-
-    def add(word: str, code: str) -> None:
-        if _fold(word):
-            words.setdefault(_fold(word), set()).add(code)
-
-    for member in enum:
-        add(member.value, member.value)
-        add(member.name, member.value)
-        for lang in LANGUAGES:
-            text = enum_label(member, lang, enum_name)
-            if not text.startswith("enum."):
-                add(text, member.value)
-    for word, code in _WORDS.get(enum_name, {}).items():
-        add(word, code)
-    return {word: next(iter(codes)) for word, codes in words.items() if len(codes) == 1}
+    return enum_vocabulary(_ENUMS[enum_name], enum_name, _WORDS.get(enum_name))
 
 
 def resolve(enum_name: str, text: str) -> str | None:
     """The code a cell means (a code, or an Estonian or English name), or None."""
     if enum_name in _SHARED:
         return provider_io.resolve(enum_name, text)
-    folded = _fold(text)
+    folded = fold(text)
     return vocabulary(enum_name).get(folded) or vocabulary(enum_name).get(folded.replace(" ", ""))
 
 
@@ -503,7 +484,7 @@ def _check_size(data: bytes) -> None:
 def _choose_delimiter(line: str, known: set[str]) -> str:
     def score(delimiter: str) -> tuple[int, int]:
         cells = next(csv.reader([line], delimiter=delimiter), [])
-        return sum(1 for cell in cells if _fold(cell) in known), len(cells)
+        return sum(1 for cell in cells if fold(cell) in known), len(cells)
 
     return max(DELIMITERS, key=score)
 
@@ -661,7 +642,7 @@ def detect(kind: str, header: Sequence[str]) -> tuple[dict[str, str | None], lis
     detected: dict[str, str | None] = {spec.name: None for spec in specs}
     twice: list[str] = []
     for cell in header:
-        found = by_name.get(_fold(cell)) if cell else None
+        found = by_name.get(fold(cell)) if cell else None
         if found is None:
             continue
         if detected[found] is None:
@@ -689,7 +670,7 @@ def _positions(
         chosen, twice = detect(kind, header.cells)
         for cell in twice:
             found = next(
-                (s.name for s in specs if _fold(cell) in s.column.accepted()),
+                (s.name for s in specs if fold(cell) in s.column.accepted()),
                 None,
             )
             problems.append(Problem(header.row, found, "import.column.duplicate", {"header": cell}))

@@ -30,7 +30,7 @@ from sqlmodel import Session, col, select
 from core import audit
 from core.dates import local_today
 from core.errors import ValidationFailed
-from core.i18n import CATALOGUES, LANGUAGES, enum_label, t
+from core.i18n import CATALOGUES, enum_label, t
 from core.models import (
     County,
     Language,
@@ -64,6 +64,7 @@ from core.tabular import (
     Row,
     Table,
     TableRefused,
+    enum_vocabulary,
     fold,
     read_table,
     template,
@@ -244,30 +245,7 @@ _ENUMS: dict[str, type[StrEnum]] = {
 @functools.cache
 def vocabulary(enum_name: str) -> dict[str, str]:
     """Folded word -> code; a word that could mean two codes is left out."""
-    enum = _ENUMS[enum_name]
-    words: dict[str, set[str]] = {}
-
-    def add(word: str, code: str) -> None:
-        if fold(word):
-            words.setdefault(fold(word), set()).add(code)
-
-    for member in enum:
-        add(member.value, member.value)
-        add(member.name, member.value)
-        for lang in LANGUAGES:
-            text = enum_label(member, lang, enum_name)
-            if text.startswith("enum."):
-                continue
-            add(text, member.value)
-            for inner in re.findall(r"\((.*?)\)", text):
-                add(inner, member.value)
-            if enum is County:
-                base = re.sub(r"\s+(maakond|county)$", "", text, flags=re.IGNORECASE)
-                add(base, member.value)
-                add(base + "maa", member.value)  # Harjumaa, Ida-Virumaa
-    for word, code in _EXTRA_WORDS.get(enum_name, {}).items():
-        add(word, code)
-    return {word: next(iter(codes)) for word, codes in words.items() if len(codes) == 1}
+    return enum_vocabulary(_ENUMS[enum_name], enum_name, _EXTRA_WORDS.get(enum_name))
 
 
 def resolve(enum_name: str, text: str) -> str | None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 
 import numpy as np
 
@@ -38,6 +39,12 @@ class Selected:
     last_month: int
     case_ok: np.ndarray | None  # cases in the case filters (None: all)
     referred_ok: np.ndarray | None  # ... and referred to a selected provider
+    n_cases: int
+
+    @cached_property
+    def served(self) -> np.ndarray:
+        """Per case: had a selected session. Asked for by most figures, counted once."""
+        return np.bincount(self.case, minlength=self.n_cases) > 0
 
     @property
     def months(self) -> int:
@@ -91,7 +98,18 @@ def select(store: FactStore, filters: StatFilters) -> Selected:
             month[keep],
             cost[keep],
         )
-    return Selected(case, provider, day, month, cost, first_month, last_month, case_ok, referred_ok)
+    return Selected(
+        case,
+        provider,
+        day,
+        month,
+        cost,
+        first_month,
+        last_month,
+        case_ok,
+        referred_ok,
+        store.n_cases,
+    )
 
 
 # --- clients, sessions, cost ------------------------------------------------------------------
@@ -112,7 +130,7 @@ class Activity:
 
 
 def served_cases(store: FactStore, selected: Selected) -> np.ndarray:
-    return np.bincount(selected.case, minlength=store.n_cases) > 0
+    return selected.served
 
 
 def first_year_start(store: FactStore) -> np.ndarray:

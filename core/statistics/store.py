@@ -27,7 +27,8 @@ from datetime import date
 from typing import Any, cast
 
 import numpy as np
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
+from sqlmodel import Session
 
 from core import audit
 from core.models import (
@@ -348,13 +349,8 @@ def snapshot(engine: Engine) -> FactStore:
     """The snapshot for the database's current facts version, built at most once per version
     (concurrent requests wait for the one build instead of each starting their own)."""
     key = engine.url.render_as_string(hide_password=True)
-    with engine.connect() as connection:
-        version = int(
-            connection.execute(
-                text("SELECT value FROM data_version WHERE id = :row"), {"row": audit.FACT_WRITES}
-            ).scalar()
-            or 0
-        )
+    with Session(engine) as session:
+        version = audit.data_version(session, facts=True)
     current = _stores.get(key)
     if current is not None and current.version == version:
         return current

@@ -20,12 +20,10 @@ advances, the filters and k: a warm rerun and a second reader cost a dictionary 
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date
-from typing import Any, TypeVar
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -33,6 +31,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from core import audit
+from core.cache import cache_key, cached
 from core.dates import add_months
 from core.feedback_stats import Sums, _aggregates, _sums, figures
 from core.models import Contract, Feedback, InstrumentThreshold
@@ -42,39 +41,6 @@ from core.statistics import compute
 from core.statistics.filters import StatFilters
 from core.statistics.store import FactStore, month_start, snapshot
 from core.suppression import PRIMARY, SECONDARY, SHOWN, display, protect_series
-
-CACHE_SIZE = 64
-T = TypeVar("T")
-
-
-# --- the cache -------------------------------------------------------------------------------
-
-_cache_lock = threading.Lock()
-_cache: OrderedDict[Hashable, Any] = OrderedDict()
-
-
-def cached(key: Hashable, build: Callable[[], T]) -> T:
-    with _cache_lock:
-        if key in _cache:
-            _cache.move_to_end(key)
-            return _cache[key]
-    value = build()
-    with _cache_lock:
-        _cache[key] = value
-        while len(_cache) > CACHE_SIZE:
-            _cache.popitem(last=False)
-    return value
-
-
-def forget() -> None:
-    with _cache_lock:
-        _cache.clear()
-
-
-def cache_key(session: Session, *parts: Hashable) -> tuple[Hashable, ...]:
-    bind = session.get_bind()
-    url = bind.url.render_as_string(hide_password=True)  # type: ignore[union-attr]
-    return (url, audit.data_version(session), suppression_k(session), *parts)
 
 
 def fact_store(session: Session) -> FactStore:
@@ -193,7 +159,8 @@ def _build(session: Session, filters: StatFilters) -> StatisticsView:
     previous = compute.activity(store, previous_filters, previous_selected)
     waiting = compute.waiting(store, filters, selected, target)
     previous_waiting = compute.waiting(store, previous_filters, previous_selected, target)
-    budget = _budget(session, store, filters, selected)
+    months = compute.monthly(store, selected)
+    budget = _budget(session, filters, months)
     satisfaction, satisfaction_total = _satisfaction(session, filters, k)
     previous_satisfaction = _satisfaction(session, previous_filters, k)[1]
     tiles = _tiles(activity, previous, waiting, previous_waiting, k)
@@ -208,7 +175,7 @@ def _build(session: Session, filters: StatFilters) -> StatisticsView:
         )
     else:
         tiles["budget_use"] = Figure("budget_use", None, None)
-    monthly_frame = _monthly_frame(store, selected, k)
+    monthly_frame = _monthly_frame(months, k)
     hidden_months = [value is None or value != value for value in monthly_frame["cost"]]
     if any(hidden_months):
         first_hidden = hidden_months.index(True)
@@ -321,8 +288,7 @@ def _with_previous(tiles: dict[str, Figure], previous: dict[str, Any]) -> None:
             tiles[key] = Figure(figure.key, figure.value, figure.shown, figure.n, previous[key])
 
 
-def _monthly_frame(store: FactStore, selected: compute.Selected, k: int) -> pd.DataFrame:
-    months = compute.monthly(store, selected)
+def _monthly_frame(months: compute.Monthly, k: int) -> pd.DataFrame:
     frame = pd.DataFrame(
         {
             "month": months.months,
@@ -528,9 +494,7 @@ def _feedback_tile(key: str, now: Sums, before: Sums, k: int) -> Figure:
     return Figure(key, value, value, n=n, previous=previous[key])
 
 
-def _budget(
-    session: Session, store: FactStore, filters: StatFilters, selected: compute.Selected
-) -> pd.DataFrame:
+def _budget(session: Session, filters: StatFilters, months: compute.Monthly) -> pd.DataFrame:
     """Cumulative cost by month against the contracts' ceilings for the period: each
     contract's ceiling is spread evenly over its term and counted for the days of the
     period it covers."""
@@ -544,7 +508,6 @@ def _budget(
     if filters.provider:
         query = query.where(col(Contract.provider_id).in_(filters.provider))
     contracts = session.execute(query).all()
-    months = compute.monthly(store, selected)
     rows = []
     cumulative_cost = 0
     for index, month in enumerate(months.months):

@@ -13,16 +13,16 @@ from itertools import count
 
 from sqlalchemy import update
 
-from core import audit
+from core import audit, cache
 from core.models import Case, OutcomeMeasure, Provider, Setting, TherapySession
-from core.statistics import store, views
+from core.statistics import store
 
 _keys = count(1)
 
 
 def forget_caches() -> None:
     store.forget()
-    views.forget()
+    cache.forget()
 
 
 def facts_changed(session) -> None:
